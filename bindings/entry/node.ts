@@ -1,0 +1,10 @@
+// Node entry: reads the .wasm files that ship in dist/wasm/.
+import { readFile } from 'node:fs/promises';
+import { setModuleSource } from '../runtime/load.js';
+
+setModuleSource(async (build) => {
+  const url = new URL(`../../dist/wasm/${build}.wasm`, import.meta.url);
+  return WebAssembly.compile(await readFile(url));
+});
+
+export * from '../index.js';

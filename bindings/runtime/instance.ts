@@ -1,0 +1,60 @@
+// One instantiated kernel module: its build, its exports and the arena over its memory.
+
+import { WasmArena, MAX_WASM_BYTES } from './arena.js';
+import type { Build } from './features.js';
+
+/** The raw exports of assembly/index.ts. Kernel files add their own entries (all take byte offsets). */
+export type KernelExports = WebAssembly.Exports & {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  build_flavor(): number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [kernel: string]: any;
+};
+
+export interface RuntimeOptions {
+  /** Upper bound on wasm memory in bytes (for example 128 MB in a Cloudflare Worker). */
+  memoryLimitBytes?: number;
+}
+
+export class DyadicRuntime {
+  readonly build: Build;
+  readonly exports: KernelExports;
+  readonly arena: WasmArena;
+
+  constructor(build: Build, exports: KernelExports, options: RuntimeOptions = {}) {
+    const flavor = exports.build_flavor() === 1 ? 'relaxed' : 'simd';
+    if (flavor !== build) throw new Error(`dyadic: asked for the ${build} build but the module is the ${flavor} build`);
+    this.build = build;
+    this.exports = exports;
+    this.arena = new WasmArena(exports.memory, exports.heap_base(), options.memoryLimitBytes ?? MAX_WASM_BYTES);
+  }
+
+  /**
+   * Calls a kernel export. Arguments are validated by the caller beforehand, so a trap here is a bug in
+   * dyadic; it is reported with the kernel's name rather than as a bare RuntimeError.
+   */
+  call(kernel: string, ...args: number[]): number {
+    const fn = this.exports[kernel] as ((...a: number[]) => number) | undefined;
+    if (typeof fn !== 'function') throw new Error(`dyadic: the ${this.build} build has no kernel '${kernel}'`);
+    try {
+      return fn(...args);
+    } catch (cause) {
+      if (cause instanceof WebAssembly.RuntimeError) {
+        throw new Error(`dyadic: kernel ${kernel} trapped (${cause.message}) with arguments [${args.join(', ')}]`, {
+          cause,
+        });
+      }
+      throw cause;
+    }
+  }
+}
+
+export async function instantiateKernels(
+  module: WebAssembly.Module,
+  build: Build,
+  options?: RuntimeOptions,
+): Promise<DyadicRuntime> {
+  const instance = await WebAssembly.instantiate(module, {});
+  return new DyadicRuntime(build, instance.exports as KernelExports, options);
+}
