@@ -1,0 +1,194 @@
+// Tensor element types found in model files (GGML's numbering, which GGUF stores) and their decoding
+// to float32. Quantized types are stored as blocks: a block of `blockSize` elements takes `blockBytes`
+// bytes. Decoding is offline work (loading), so clarity beats speed here.
+
+/** GGML type ids as written in GGUF tensor infos. */
+export const GgmlType = {
+  F32: 0,
+  F16: 1,
+  Q4_0: 2,
+  Q4_1: 3,
+  Q5_0: 6,
+  Q5_1: 7,
+  Q8_0: 8,
+  Q4_K: 12,
+  Q6_K: 14,
+  BF16: 30,
+} as const;
+export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
+
+export interface TensorTypeInfo {
+  readonly name: string;
+  /** Elements per block (1 for plain float types). */
+  readonly blockSize: number;
+  /** Bytes per block. */
+  readonly blockBytes: number;
+}
+
+const TYPES = new Map<number, TensorTypeInfo>([
+  [GgmlType.F32, { name: 'F32', blockSize: 1, blockBytes: 4 }],
+  [GgmlType.F16, { name: 'F16', blockSize: 1, blockBytes: 2 }],
+  [GgmlType.BF16, { name: 'BF16', blockSize: 1, blockBytes: 2 }],
+  [GgmlType.Q4_0, { name: 'Q4_0', blockSize: 32, blockBytes: 18 }], // f16 d, 16 bytes of nibbles
+  [GgmlType.Q4_1, { name: 'Q4_1', blockSize: 32, blockBytes: 20 }], // f16 d, f16 m, 16 bytes of nibbles
+  [GgmlType.Q5_0, { name: 'Q5_0', blockSize: 32, blockBytes: 22 }], // f16 d, u32 high bits, 16 bytes
+  [GgmlType.Q5_1, { name: 'Q5_1', blockSize: 32, blockBytes: 24 }], // f16 d, f16 m, u32 high bits, 16 bytes
+  [GgmlType.Q8_0, { name: 'Q8_0', blockSize: 32, blockBytes: 34 }], // f16 d, 32 x int8
+  [GgmlType.Q4_K, { name: 'Q4_K', blockSize: 256, blockBytes: 144 }], // f16 d, f16 dmin, 12 scale bytes, 128 nibble bytes
+  [GgmlType.Q6_K, { name: 'Q6_K', blockSize: 256, blockBytes: 210 }], // 128 low nibbles, 64 high 2-bits, 16 x int8 scales, f16 d
+]);
+
+/** Type info, or undefined for a type dyadic cannot decode. */
+export function tensorTypeInfo(type: number): TensorTypeInfo | undefined {
+  return TYPES.get(type);
+}
+
+export function tensorTypeName(type: number): string {
+  return TYPES.get(type)?.name ?? `unknown type ${type}`;
+}
+
+/** Byte size of `elements` elements of `type`, or undefined if it is not a whole number of blocks. */
+export function tensorByteSize(type: number, elements: number): number | undefined {
+  const info = TYPES.get(type);
+  if (!info || elements % info.blockSize !== 0) return undefined;
+  return (elements / info.blockSize) * info.blockBytes;
+}
+
+// IEEE half to float through a 64K-entry table built on first use (exact: every half is a float).
+let halfTable: Float32Array | undefined;
+function buildHalfTable(): Float32Array {
+  const table = new Float32Array(65536); // [65536] float value of each half bit pattern
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) table[h] = sign * frac * 2 ** -24;
+    else if (exp === 31) table[h] = frac ? NaN : sign * Infinity;
+    else table[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return table;
+}
+export function halfToFloat(h: number): number {
+  halfTable ??= buildHalfTable();
+  return halfTable[h & 0xffff];
+}
+
+/** bfloat16 is the top half of a float32. */
+const bfScratch = new DataView(new ArrayBuffer(4));
+export function bfloat16ToFloat(b: number): number {
+  bfScratch.setUint32(0, (b & 0xffff) << 16);
+  return bfScratch.getFloat32(0);
+}
+
+/**
+ * Decodes `elements` elements of `type` from `src` (exactly tensorByteSize bytes) into a new float32
+ * array. The caller has already checked the type is known and the bytes exist.
+ */
+export function decodeTensor(type: number, src: Uint8Array, elements: number): Float32Array {
+  const out = new Float32Array(elements); // [elements]
+  const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const f16 = (at: number) => halfToFloat(dv.getUint16(at, true));
+  switch (type) {
+    case GgmlType.F32:
+      for (let i = 0; i < elements; i++) out[i] = dv.getFloat32(4 * i, true);
+      break;
+    case GgmlType.F16:
+      for (let i = 0; i < elements; i++) out[i] = f16(2 * i);
+      break;
+    case GgmlType.BF16:
+      for (let i = 0; i < elements; i++) out[i] = bfloat16ToFloat(dv.getUint16(2 * i, true));
+      break;
+    case GgmlType.Q8_0:
+      for (let b = 0, at = 0; b < elements / 32; b++, at += 34) {
+        const d = f16(at);
+        for (let j = 0; j < 32; j++) out[32 * b + j] = d * dv.getInt8(at + 2 + j);
+      }
+      break;
+    case GgmlType.Q4_0:
+      // Low nibbles hold elements 0..15 of the block, high nibbles 16..31; both offset by 8.
+      for (let b = 0, at = 0; b < elements / 32; b++, at += 18) {
+        const d = f16(at);
+        for (let j = 0; j < 16; j++) {
+          const q = src[at + 2 + j];
+          out[32 * b + j] = d * ((q & 15) - 8);
+          out[32 * b + j + 16] = d * ((q >> 4) - 8);
+        }
+      }
+      break;
+    case GgmlType.Q4_1:
+      for (let b = 0, at = 0; b < elements / 32; b++, at += 20) {
+        const d = f16(at);
+        const m = f16(at + 2);
+        for (let j = 0; j < 16; j++) {
+          const q = src[at + 4 + j];
+          out[32 * b + j] = d * (q & 15) + m;
+          out[32 * b + j + 16] = d * (q >> 4) + m;
+        }
+      }
+      break;
+    case GgmlType.Q5_0:
+    case GgmlType.Q5_1: {
+      const withMin = type === GgmlType.Q5_1;
+      const bytes = withMin ? 24 : 22;
+      for (let b = 0, at = 0; b < elements / 32; b++, at += bytes) {
+        const d = f16(at);
+        const m = withMin ? f16(at + 2) : 0;
+        const hiAt = at + (withMin ? 4 : 2);
+        const qh = dv.getUint32(hiAt, true); // bit j is the fifth bit of element j
+        for (let j = 0; j < 16; j++) {
+          const q = src[hiAt + 4 + j];
+          const lo = (q & 15) | (((qh >>> j) & 1) << 4);
+          const hi = (q >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+          out[32 * b + j] = withMin ? d * lo + m : d * (lo - 16);
+          out[32 * b + j + 16] = withMin ? d * hi + m : d * (hi - 16);
+        }
+      }
+      break;
+    }
+    case GgmlType.Q4_K:
+      for (let b = 0, at = 0; b < elements / 256; b++, at += 144) {
+        const d = f16(at);
+        const dmin = f16(at + 2);
+        const sc = at + 4; // 12 bytes: eight 6-bit scales and eight 6-bit mins
+        const scaleMin = (j: number): [number, number] =>
+          j < 4
+            ? [src[sc + j] & 63, src[sc + j + 4] & 63]
+            : [(src[sc + j + 4] & 15) | ((src[sc + j - 4] >> 6) << 4), (src[sc + j + 4] >> 4) | ((src[sc + j] >> 6) << 4)];
+        let y = 256 * b;
+        let q = at + 16;
+        for (let j = 0; j < 8; j += 2, q += 32) {
+          const [s1, m1] = scaleMin(j);
+          const [s2, m2] = scaleMin(j + 1);
+          for (let l = 0; l < 32; l++) out[y++] = d * s1 * (src[q + l] & 15) - dmin * m1;
+          for (let l = 0; l < 32; l++) out[y++] = d * s2 * (src[q + l] >> 4) - dmin * m2;
+        }
+      }
+      break;
+    case GgmlType.Q6_K:
+      for (let b = 0, at = 0; b < elements / 256; b++, at += 210) {
+        const d = f16(at + 208);
+        for (let half = 0; half < 2; half++) {
+          const ql = at + 64 * half;
+          const qh = at + 128 + 32 * half;
+          const sc = at + 192 + 8 * half;
+          const y = 256 * b + 128 * half;
+          for (let l = 0; l < 32; l++) {
+            const is = l >> 4;
+            const h = src[qh + l];
+            const q1 = ((src[ql + l] & 15) | ((h & 3) << 4)) - 32;
+            const q2 = ((src[ql + l + 32] & 15) | (((h >> 2) & 3) << 4)) - 32;
+            const q3 = ((src[ql + l] >> 4) | (((h >> 4) & 3) << 4)) - 32;
+            const q4 = ((src[ql + l + 32] >> 4) | (((h >> 6) & 3) << 4)) - 32;
+            out[y + l] = d * dv.getInt8(sc + is) * q1;
+            out[y + l + 32] = d * dv.getInt8(sc + is + 2) * q2;
+            out[y + l + 64] = d * dv.getInt8(sc + is + 4) * q3;
+            out[y + l + 96] = d * dv.getInt8(sc + is + 6) * q4;
+          }
+        }
+      }
+      break;
+    default:
+      throw new Error(`decodeTensor: unsupported type ${type}`);
+  }
+  return out;
+}
