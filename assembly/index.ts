@@ -3,3 +3,4 @@
 // takes byte offsets into linear memory and allocates nothing.
 
 export { heap_base, build_flavor } from "./runtime";
+export { di_rescale_rows, di_requant_rows } from "./epilogue";
