@@ -1,0 +1,236 @@
+// Float32 reference forward pass of a LLaMA-family transformer, llama2.c style: one token at a time,
+// top to bottom, every buffer allocated once in the constructor. It is the oracle the integer engines
+// are checked against, so it is written to be read: RMSNorm -> attention (RoPE, GQA, KV cache) ->
+// residual -> RMSNorm -> SwiGLU FFN -> residual, then the final norm and the output projection.
+import { type LlamaConfig, kvCacheBytes } from './config.js';
+import { type LanguageModel, checkStep } from './language-model.js';
+import type { LlamaWeights } from './weights.js';
+
+export interface FloatLlamaOptions {
+  /** Positions to allocate the KV cache for (default: the file's context length). */
+  maxPositions?: number;
+  /** Refuse a KV cache larger than this many bytes (default 1 GiB). */
+  maxCacheBytes?: number;
+}
+
+/**
+ * out[at + r] = sum_c w[r, c] * x[c] (+ bias[r]); w is [rows, cols] row-major. Four rows at a time
+ * so each x[c] load serves four products; every row still sums in column order.
+ */
+function matmul(out: Float32Array, at: number, x: Float32Array, w: Float32Array, rows: number, cols: number, bias?: Float32Array): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const r0 = r * cols;
+    const r1 = r0 + cols;
+    const r2 = r1 + cols;
+    const r3 = r2 + cols;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let c = 0; c < cols; c++) {
+      const xc = x[c];
+      s0 += w[r0 + c] * xc;
+      s1 += w[r1 + c] * xc;
+      s2 += w[r2 + c] * xc;
+      s3 += w[r3 + c] * xc;
+    }
+    out[at + r] = bias ? s0 + bias[r] : s0;
+    out[at + r + 1] = bias ? s1 + bias[r + 1] : s1;
+    out[at + r + 2] = bias ? s2 + bias[r + 2] : s2;
+    out[at + r + 3] = bias ? s3 + bias[r + 3] : s3;
+  }
+  for (; r < rows; r++) {
+    let sum = 0;
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) sum += w[row + c] * x[c];
+    out[at + r] = bias ? sum + bias[r] : sum;
+  }
+}
+
+/** out = x / sqrt(mean(x^2) + eps) * gain, over n elements (out may alias x). */
+function rmsnorm(out: Float32Array, x: Float32Array, gain: Float32Array, n: number, eps: number): void {
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += x[i] * x[i];
+  const inv = 1 / Math.sqrt(ss / n + eps);
+  for (let i = 0; i < n; i++) out[i] = x[i] * inv * gain[i];
+}
+
+/** In-place softmax over the first n elements. */
+function softmax(x: Float32Array, n: number): void {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (x[i] > max) max = x[i];
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    x[i] = Math.exp(x[i] - max);
+    sum += x[i];
+  }
+  for (let i = 0; i < n; i++) x[i] /= sum;
+}
+
+export class FloatLlama implements LanguageModel {
+  readonly mode = 'float32';
+  readonly backend = 'js';
+  readonly maxPositions: number;
+
+  // Activations of the current token.
+  private readonly x: Float32Array; // [dim] residual stream
+  private readonly xb: Float32Array; // [dim] normed input / attention output before wo
+  private readonly xb2: Float32Array; // [dim] output of wo or of the FFN
+  private readonly q: Float32Array; // [nHeads*headDim]
+  private readonly att: Float32Array; // [nHeads*headDim] attention result, heads concatenated
+  private readonly scores: Float32Array; // [maxPositions] one head's attention weights
+  private readonly hb: Float32Array; // [hiddenDim] gate, then silu(gate)*up
+  private readonly hb2: Float32Array; // [hiddenDim] up
+  private readonly logits: Float32Array; // [vocabSize]
+  private readonly ropeFreq: Float64Array; // [ropeDim/2] rotation speed of each pair
+  private readonly ropeCos: Float64Array; // [ropeDim/2] cos(pos*freq) for the current position
+  private readonly ropeSin: Float64Array; // [ropeDim/2]
+  // KV cache, per layer: [maxPositions, nKvHeads*headDim]
+  private readonly keyCache: Float32Array[];
+  private readonly valueCache: Float32Array[];
+
+  constructor(
+    readonly config: LlamaConfig,
+    readonly weights: LlamaWeights,
+    options: FloatLlamaOptions = {},
+  ) {
+    const c = config;
+    const maxPositions = options.maxPositions ?? c.contextLength;
+    if (!Number.isInteger(maxPositions) || maxPositions < 1 || maxPositions > c.contextLength) {
+      throw new RangeError(`maxPositions ${maxPositions} must be in 1..contextLength (${c.contextLength})`);
+    }
+    const cacheBytes = kvCacheBytes(c, maxPositions);
+    const budget = options.maxCacheBytes ?? 2 ** 30;
+    if (cacheBytes > budget) {
+      throw new RangeError(`a KV cache for ${maxPositions} positions needs ${cacheBytes} bytes, over the ${budget}-byte budget; pass a smaller context (-c)`);
+    }
+    this.maxPositions = maxPositions;
+    const qDim = c.nHeads * c.headDim;
+    const kvDim = c.nKvHeads * c.headDim;
+    this.x = new Float32Array(c.dim);
+    this.xb = new Float32Array(c.dim);
+    this.xb2 = new Float32Array(c.dim);
+    this.q = new Float32Array(qDim);
+    this.att = new Float32Array(qDim);
+    this.scores = new Float32Array(maxPositions);
+    this.hb = new Float32Array(c.hiddenDim);
+    this.hb2 = new Float32Array(c.hiddenDim);
+    this.logits = new Float32Array(c.vocabSize);
+    this.ropeFreq = new Float64Array(c.ropeDim / 2);
+    this.ropeCos = new Float64Array(c.ropeDim / 2);
+    this.ropeSin = new Float64Array(c.ropeDim / 2);
+    // Pair i rotates by pos * theta^(-2i/headDim) (llama2.c: 1 / powf(10000, head_dim_index / head_size)).
+    for (let i = 0; i < c.ropeDim / 2; i++) this.ropeFreq[i] = 1 / Math.pow(c.ropeTheta, (2 * i) / c.ropeDim);
+    this.keyCache = Array.from({ length: c.nLayers }, () => new Float32Array(maxPositions * kvDim));
+    this.valueCache = Array.from({ length: c.nLayers }, () => new Float32Array(maxPositions * kvDim));
+  }
+
+  /** Rotates every head of `v` (nHeads heads of headDim) by the current position's angles. */
+  private rope(v: Float32Array, offset: number, nHeads: number): void {
+    const { headDim, ropeDim, ropeLayout } = this.config;
+    const half = ropeDim / 2;
+    for (let h = 0; h < nHeads; h++) {
+      const base = offset + h * headDim;
+      for (let i = 0; i < half; i++) {
+        // adjacent: (x[2i], x[2i+1]); half: (x[i], x[i + ropeDim/2]).
+        const a = ropeLayout === 'adjacent' ? base + 2 * i : base + i;
+        const b = ropeLayout === 'adjacent' ? a + 1 : a + half;
+        const x0 = v[a];
+        const x1 = v[b];
+        v[a] = x0 * this.ropeCos[i] - x1 * this.ropeSin[i];
+        v[b] = x0 * this.ropeSin[i] + x1 * this.ropeCos[i];
+      }
+    }
+  }
+
+  /** att[h] = softmax(q[h] . K[0..pos] / sqrt(headDim)) V[0..pos] for every query head h. */
+  private attention(keys: Float32Array, values: Float32Array, pos: number): void {
+    const { headDim, nHeads, nKvHeads } = this.config;
+    const kvDim = nKvHeads * headDim;
+    const headsPerKv = nHeads / nKvHeads;
+    const scale = 1 / Math.sqrt(headDim);
+    const q = this.q;
+    const scores = this.scores;
+    const att = this.att;
+    for (let h = 0; h < nHeads; h++) {
+      const qh = h * headDim;
+      const kvh = Math.floor(h / headsPerKv) * headDim; // GQA: query heads share a KV head
+      for (let t = 0; t <= pos; t++) {
+        let dot = 0;
+        const k = t * kvDim + kvh;
+        for (let i = 0; i < headDim; i++) dot += q[qh + i] * keys[k + i];
+        scores[t] = dot * scale;
+      }
+      softmax(scores, pos + 1);
+      for (let i = 0; i < headDim; i++) att[qh + i] = 0;
+      for (let t = 0; t <= pos; t++) {
+        const p = scores[t];
+        const v = t * kvDim + kvh;
+        for (let i = 0; i < headDim; i++) att[qh + i] += p * values[v + i];
+      }
+    }
+  }
+
+  forward(token: number, pos: number): Float32Array {
+    checkStep(this, token, pos);
+    const c = this.config;
+    const w = this.weights;
+    const { dim, headDim, nHeads, nKvHeads, hiddenDim } = c;
+    const kvDim = nKvHeads * headDim;
+    const qDim = nHeads * headDim;
+    const x = this.x;
+
+    x.set(w.tokenEmbedding.subarray(token * dim, (token + 1) * dim));
+    for (let i = 0; i < this.ropeFreq.length; i++) {
+      this.ropeCos[i] = Math.cos(pos * this.ropeFreq[i]);
+      this.ropeSin[i] = Math.sin(pos * this.ropeFreq[i]);
+    }
+
+    for (let l = 0; l < c.nLayers; l++) {
+      const lw = w.layers[l];
+      const keys = this.keyCache[l]; // [maxPositions, kvDim]
+      const values = this.valueCache[l]; // [maxPositions, kvDim]
+      const row = pos * kvDim;
+
+      // Attention: q, k, v of this token; k and v go straight into the cache row of `pos`.
+      rmsnorm(this.xb, x, lw.attnNorm, dim, c.rmsEps);
+      matmul(this.q, 0, this.xb, lw.wq, qDim, dim, lw.bq);
+      matmul(keys, row, this.xb, lw.wk, kvDim, dim, lw.bk);
+      matmul(values, row, this.xb, lw.wv, kvDim, dim, lw.bv);
+      this.rope(this.q, 0, nHeads);
+      this.rope(keys, row, nKvHeads);
+
+      this.attention(keys, values, pos);
+      matmul(this.xb2, 0, this.att, lw.wo, dim, qDim);
+      for (let i = 0; i < dim; i++) x[i] += this.xb2[i];
+
+      // SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
+      rmsnorm(this.xb, x, lw.ffnNorm, dim, c.rmsEps);
+      matmul(this.hb, 0, this.xb, lw.wGate, hiddenDim, dim);
+      matmul(this.hb2, 0, this.xb, lw.wUp, hiddenDim, dim);
+      for (let i = 0; i < hiddenDim; i++) {
+        const g = this.hb[i];
+        this.hb[i] = (g / (1 + Math.exp(-g))) * this.hb2[i];
+      }
+      matmul(this.xb2, 0, this.hb, lw.wDown, dim, hiddenDim);
+      for (let i = 0; i < dim; i++) x[i] += this.xb2[i];
+    }
+
+    rmsnorm(x, x, w.finalNorm, dim, c.rmsEps);
+    matmul(this.logits, 0, x, w.output, c.vocabSize, dim);
+    return this.logits;
+  }
+
+  prefill(tokens: ArrayLike<number>, startPos: number, onLogits?: (i: number, logits: Float32Array) => void): Float32Array {
+    if (tokens.length === 0) throw new RangeError('prefill needs at least one token');
+    if (startPos + tokens.length > this.maxPositions) {
+      throw new RangeError(`${tokens.length} tokens from position ${startPos} do not fit in the context of ${this.maxPositions} positions`);
+    }
+    for (let i = 0; i < tokens.length; i++) {
+      this.forward(tokens[i], startPos + i);
+      onLogits?.(i, this.logits);
+    }
+    return this.logits;
+  }
+}

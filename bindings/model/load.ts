@@ -1,0 +1,110 @@
+// One entry point from file bytes to a runnable model: detects GGUF, llama2.c or safetensors by their
+// first bytes, builds config + float32 weights, and the tokenizer when the file carries one. Bytes in,
+// objects out: no file system here, so browsers and Workers use it as is.
+import { asBytes } from '../formats/byte-reader.js';
+import { ModelFormatError } from '../formats/errors.js';
+import { type GgufFile, parseGguf } from '../formats/gguf.js';
+import { isLlama2cV1, parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../formats/llama2c.js';
+import { configFromHfJson, parseSafetensors, safetensorsWeights } from '../formats/safetensors.js';
+import { tensorTypeName } from '../formats/tensor-types.js';
+import { tokenizerFromGguf, tokenizerFromLlama2c } from '../tokenizer/load.js';
+import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+import type { LlamaConfig } from './config.js';
+import { ggufConfig, ggufWeights } from './from-gguf.js';
+import type { LlamaWeights } from './weights.js';
+
+export type ModelFormat = 'gguf' | 'llama2c' | 'safetensors';
+
+/** What a file stores, tensor by tensor (for `dyadic info`). */
+export interface StoredTensor {
+  readonly name: string;
+  /** Outermost first ([rows, cols] for a matrix). */
+  readonly shape: number[];
+  readonly type: string;
+  readonly bytes: number;
+}
+
+export interface LoadedModel {
+  readonly file: string;
+  readonly format: ModelFormat;
+  readonly config: LlamaConfig;
+  readonly weights: LlamaWeights;
+  readonly tensors: StoredTensor[];
+  /** Present when the file carries a vocabulary (GGUF). */
+  readonly tokenizer?: SentencePieceTokenizer;
+}
+
+export interface ByteSource {
+  readonly bytes: ArrayBuffer | ArrayBufferView;
+  readonly file: string;
+}
+
+export function detectFormat(data: ArrayBuffer | ArrayBufferView): ModelFormat {
+  const b = asBytes(data);
+  if (b.byteLength >= 4 && b[0] === 0x47 && b[1] === 0x47 && b[2] === 0x55 && b[3] === 0x46) return 'gguf';
+  // safetensors: a u64 header length followed by '{'.
+  if (b.byteLength >= 9 && b[8] === 0x7b && b[5] === 0 && b[6] === 0 && b[7] === 0) return 'safetensors';
+  return 'llama2c';
+}
+
+function fromGguf(g: GgufFile): LoadedModel {
+  const config = ggufConfig(g);
+  const weights = ggufWeights(g, config);
+  const tensors = [...g.tensors.values()].map((t) => ({ name: t.name, shape: [...t.dims].reverse(), type: tensorTypeName(t.type), bytes: t.byteSize }));
+  const tokenizer = g.metadata.has('tokenizer.ggml.tokens') ? tokenizerFromGguf(g) : undefined;
+  if (tokenizer && tokenizer.vocabSize !== config.vocabSize) {
+    throw new ModelFormatError(g.file, `the tokenizer has ${tokenizer.vocabSize} tokens, the embedding ${config.vocabSize} rows`);
+  }
+  return { file: g.file, format: 'gguf', config, weights, tensors, tokenizer };
+}
+
+/**
+ * Loads a model from its bytes. GGUF and llama2.c are one file; safetensors needs `configJson` (the
+ * text of config.json) and may come as several shards (`extraShards`).
+ */
+export function loadModel(source: ByteSource, extra: { configJson?: string; extraShards?: ByteSource[] } = {}): LoadedModel {
+  const { bytes, file } = source;
+  const format = detectFormat(bytes);
+  if (format === 'gguf') return fromGguf(parseGguf(bytes, file));
+  if (format === 'safetensors') {
+    if (extra.configJson === undefined) throw new ModelFormatError(file, 'a safetensors model needs its config.json');
+    const config = configFromHfJson(extra.configJson);
+    const files = [parseSafetensors(bytes, file), ...(extra.extraShards ?? []).map((s) => parseSafetensors(s.bytes, s.file))];
+    const weights = safetensorsWeights(files, config);
+    const tensors = files.flatMap((f) => [...f.tensors.values()].map((t) => ({ name: t.name, shape: t.shape, type: t.dtype, bytes: t.data.byteLength })));
+    return { file, format, config, weights, tensors };
+  }
+  const ckpt = parseLlama2cCheckpoint(bytes, file);
+  const { config, weights } = ckpt;
+  // llama2.c stores no names or shapes; these follow its export.py names, shapes [rows, cols].
+  const q = config.nHeads * config.headDim;
+  const kv = config.nKvHeads * config.headDim;
+  const { dim, hiddenDim, vocabSize } = config;
+  const shapes: [string, number[]][] = [['tok_embeddings.weight', [vocabSize, dim]]];
+  for (let i = 0; i < config.nLayers; i++) {
+    const p = `layers.${i}.`;
+    shapes.push(
+      [p + 'attention_norm.weight', [dim]],
+      [p + 'attention.wq.weight', [q, dim]],
+      [p + 'attention.wk.weight', [kv, dim]],
+      [p + 'attention.wv.weight', [kv, dim]],
+      [p + 'attention.wo.weight', [dim, q]],
+      [p + 'ffn_norm.weight', [dim]],
+      [p + 'feed_forward.w1.weight', [hiddenDim, dim]],
+      [p + 'feed_forward.w2.weight', [dim, hiddenDim]],
+      [p + 'feed_forward.w3.weight', [hiddenDim, dim]],
+    );
+  }
+  shapes.push(['norm.weight', [dim]]);
+  if (!config.tiedEmbeddings) shapes.push(['output.weight', [vocabSize, dim]]);
+  const tensors = shapes.map(([name, shape]) => ({ name, shape, type: 'F32', bytes: 4 * shape.reduce((a, b) => a * b, 1) }));
+  return { file, format, config, weights, tensors };
+}
+
+/** A tokenizer from a tok*.bin or from the vocabulary inside a GGUF file. */
+export function loadTokenizer(source: ByteSource): SentencePieceTokenizer {
+  const { bytes, file } = source;
+  if (detectFormat(bytes) === 'gguf') return tokenizerFromGguf(parseGguf(bytes, file));
+  if (isLlama2cV1(asBytes(bytes))) throw new ModelFormatError(file, 'this is a llama2.c checkpoint, not a tokenizer');
+  return tokenizerFromLlama2c(parseLlama2cTokenizer(bytes, file), file);
+}
