@@ -1,0 +1,57 @@
+// Small SIMD helpers shared by the block-sparse kernels: horizontal sums of i32x4 accumulators and the
+// fused store of one output tile through the shared DI-MatMul epilogue (stage 1).
+
+import { di_rescale_i32x4, di_range_merge } from "../epilogue";
+
+/** [sum(a), sum(b), sum(c), sum(d)]: four horizontal sums in one transpose-add (6 shuffles, 3 adds). */
+// @ts-ignore: decorator
+@inline export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7)); // [a0+a2, b0+b2, a1+a3, b1+b3]
+  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/** sum of the four i32 lanes (wrapping, as every int32 accumulator here). */
+// @ts-ignore: decorator
+@inline export function hsum1(a: v128): i32 {
+  const s = i32x4.add(a, i32x4.shuffle(a, a, 2, 3, 0, 1));
+  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1);
+}
+
+/**
+ * The fused store of one 4-channel tile of one activation row: DI-MatMul stage 1 (assembly/epilogue.ts:
+ * p = round_half_up((acc - za * wsum) * mant / 2^shift)) on channels n0..n0+3, clipped at N (the last block
+ * row of a 4-row block shape may hold fewer than 4 real channels; its padding channels have acc = wsum =
+ * mant = 0, so p = 0 there, inside every row range), and the row's running (min, max) in range4 [lo4, hi4].
+ */
+// @ts-ignore: decorator
+@inline export function storeRow4(
+  outRow: usize, n0: i32, N: i32, acc: v128, za: i32, wsum4: v128, mant4: v128, shift: i32, range4Row: usize,
+): void {
+  const p = di_rescale_i32x4(acc, i32x4.splat(za), wsum4, mant4, shift);
+  const at = outRow + (<usize>n0 << 2);
+  if (n0 + 4 <= N) {
+    v128.store(at, p);
+  } else {
+    store<i32>(at, i32x4.extract_lane(p, 0));
+    if (n0 + 1 < N) store<i32>(at, i32x4.extract_lane(p, 1), 4);
+    if (n0 + 2 < N) store<i32>(at, i32x4.extract_lane(p, 2), 8);
+  }
+  v128.store(range4Row, i32x4.min_s(v128.load(range4Row), p));
+  v128.store(range4Row, i32x4.max_s(v128.load(range4Row, 16), p), 16);
+}
+
+/** Zeroes the per-row 4-lane range scratch range4 [M] x (lo4, hi4): 32 bytes a row (0 is in every range). */
+// @ts-ignore: decorator
+@inline export function rangeBegin(range4: usize, M: i32): void {
+  memory.fill(range4, 0, <usize>M << 5);
+}
+
+/** Folds range4 [M] x (lo4, hi4) into the epilogue's rowRange [M] x (lo, hi) (assembly/epilogue.ts). */
+// @ts-ignore: decorator
+@inline export function rangeEnd(range4: usize, M: i32, rowRange: usize): void {
+  for (let i = 0; i < M; i++) {
+    const r = range4 + (<usize>i << 5);
+    di_range_merge(rowRange + (<usize>i << 3), v128.load(r), v128.load(r, 16));
+  }
+}
