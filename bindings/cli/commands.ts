@@ -1,0 +1,170 @@
+// The three `dyadic` commands. Text goes to stdout (streamed as it is generated), statistics and
+// progress to stderr, as llama.cpp does; --json replaces both with one JSON object on stdout.
+import { readFileSync } from 'node:fs';
+import { type LlamaConfig, kvCacheBytes, parameterCount } from '../model/config.js';
+import { createEngine, engineModes } from '../model/engines.js';
+import { evaluate, splitStories } from '../model/evaluate.js';
+import { generate } from '../model/generate.js';
+import type { LoadedModel } from '../model/load.js';
+import { Sampler } from '../sampling/sampler.js';
+import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
+import { loadModelFromPath, loadTokenizerFromPath } from './node-files.js';
+
+/** The stories260K protocol scores at most this many tokens per story (its training context). */
+export const EVAL_CONTEXT = 512;
+
+const common: Record<string, FlagSpec> = {
+  model: { names: ['-m', '--model'], kind: 'string' },
+  tokenizer: { names: ['-z', '--tokenizer'], kind: 'string' },
+  ctx: { names: ['-c', '--ctx-size'], kind: 'number' },
+  mode: { names: ['--mode'], kind: 'string' },
+  json: { names: ['--json'], kind: 'boolean' },
+};
+
+function requireModel(f: ParsedFlags): LoadedModel {
+  if (typeof f.model !== 'string') throw new UsageError('-m MODEL is required');
+  return loadModelFromPath(f.model);
+}
+
+function tokenizerFor(f: ParsedFlags, model: LoadedModel): SentencePieceTokenizer {
+  const tok = typeof f.tokenizer === 'string' ? loadTokenizerFromPath(f.tokenizer) : model.tokenizer;
+  if (!tok) throw new UsageError(`${model.file} carries no vocabulary; pass a tokenizer with -z (tok*.bin or a GGUF file)`);
+  if (tok.vocabSize !== model.config.vocabSize) {
+    throw new UsageError(`the tokenizer has ${tok.vocabSize} tokens but ${model.file} has a vocabulary of ${model.config.vocabSize}`);
+  }
+  return tok;
+}
+
+function contextFor(f: ParsedFlags, c: LlamaConfig, fallback: number): number {
+  const ctx = f.ctx === undefined ? fallback : (f.ctx as number);
+  if (!Number.isInteger(ctx) || ctx < 1) throw new UsageError(`-c ${ctx} must be a positive integer`);
+  return Math.min(ctx, c.contextLength);
+}
+
+function write(stream: NodeJS.WriteStream, data: string | Uint8Array): void {
+  stream.write(data);
+}
+
+export async function generateCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    ...common,
+    prompt: { names: ['-p', '--prompt'], kind: 'string' },
+    steps: { names: ['-n', '--n-predict', '--steps'], kind: 'number' },
+    temp: { names: ['--temp', '-t'], kind: 'number' },
+    topP: { names: ['--top-p'], kind: 'number' },
+    seed: { names: ['-s', '--seed'], kind: 'number' },
+  });
+  const model = requireModel(f);
+  const tokenizer = tokenizerFor(f, model);
+  const mode = (f.mode as string | undefined) ?? 'float32';
+  const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, model.config.contextLength) });
+  const steps = (f.steps as number | undefined) ?? 256;
+  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`-n ${steps} must be a positive integer`);
+  const seed = (f.seed as number | undefined) ?? Date.now();
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed ${seed} must be an integer`);
+  const sampler = new Sampler(model.config.vocabSize, { temperature: (f.temp as number | undefined) ?? 1, topP: (f.topP as number | undefined) ?? 0.9, seed });
+  const json = f.json === true;
+  const result = generate(engine, tokenizer, sampler, {
+    prompt: (f.prompt as string | undefined) ?? '',
+    steps,
+    onPiece: json ? undefined : (bytes) => write(process.stdout, bytes),
+  });
+  if (json) {
+    write(process.stdout, JSON.stringify({ text: result.text, tokens: result.tokens, tokensPerSecond: result.tokensPerSecond, mode: engine.mode }) + '\n');
+  } else {
+    write(process.stdout, '\n');
+    write(process.stderr, `\n${result.tokens.length} tokens, ${result.tokensPerSecond.toFixed(1)} tokens/s (first token excluded), mode ${engine.mode}, backend ${engine.backend}, seed ${seed}\n`);
+  }
+}
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, { ...common, text: { names: ['--text', '-f', '--file'], kind: 'string' }, stories: { names: ['--stories'], kind: 'number' } });
+  const model = requireModel(f);
+  const tokenizer = tokenizerFor(f, model);
+  if (typeof f.text !== 'string') throw new UsageError('--text FILE is required');
+  let stories: string[];
+  try {
+    stories = splitStories(readFileSync(f.text, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read ${f.text}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (f.stories !== undefined) {
+    const n = f.stories as number;
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--stories ${n} must be a positive integer`);
+    stories = stories.slice(0, n);
+  }
+  if (stories.length === 0) throw new UsageError(`${f.text} holds no stories`);
+  const mode = (f.mode as string | undefined) ?? 'float32';
+  const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, EVAL_CONTEXT) });
+  const json = f.json === true;
+  const tty = !json && process.stderr.isTTY === true;
+  const start = performance.now();
+  const result = evaluate(engine, tokenizer, stories, (done, total) => {
+    if (!tty) return;
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    write(process.stderr, `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} stories`);
+  });
+  if (tty) write(process.stderr, '\n');
+  const seconds = (performance.now() - start) / 1000;
+  if (json) {
+    write(process.stdout, JSON.stringify({ meanNll: result.meanNll, perplexity: result.perplexity, tokens: result.tokens, stories: result.stories, mode: engine.mode }) + '\n');
+  } else {
+    write(process.stdout, `mean NLL ${result.meanNll.toFixed(4)} nats/token, perplexity ${result.perplexity.toFixed(4)} over ${result.tokens} tokens in ${result.stories} stories\n`);
+    write(process.stderr, `${seconds.toFixed(1)} s, ${(result.tokens / seconds).toFixed(0)} tokens/s, mode ${engine.mode}, backend ${engine.backend}\n`);
+  }
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+export async function infoCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, { model: common.model, ctx: common.ctx, json: common.json });
+  const model = requireModel(f);
+  const c = model.config;
+  const ctx = contextFor(f, c, c.contextLength);
+  const params = parameterCount(c);
+  const stored = model.tensors.reduce((n, t) => n + t.bytes, 0);
+  const weightBytes = params * 4; // the float32 reference keeps every weight as float32
+  const cache = kvCacheBytes(c, ctx);
+  const types = new Map<string, number>();
+  for (const t of model.tensors) types.set(t.type, (types.get(t.type) ?? 0) + 1);
+  const info = {
+    file: model.file,
+    format: model.format,
+    config: c,
+    tokenizer: model.tokenizer ? { vocabSize: model.tokenizer.vocabSize, bos: model.tokenizer.bos, eos: model.tokenizer.eos } : null,
+    parameters: params,
+    storedBytes: stored,
+    memory: { float32Weights: weightBytes, kvCache: cache, contextPositions: ctx, total: weightBytes + cache },
+    tensorTypes: Object.fromEntries(types),
+    tensors: model.tensors,
+    modes: engineModes(),
+  };
+  if (f.json === true) {
+    write(process.stdout, JSON.stringify(info) + '\n');
+    return;
+  }
+  const lines = [
+    `file          ${model.file} (${model.format})`,
+    `architecture  ${c.architecture}: dim ${c.dim}, hidden ${c.hiddenDim}, layers ${c.nLayers}, heads ${c.nHeads} (kv ${c.nKvHeads}), head dim ${c.headDim}`,
+    `vocabulary    ${c.vocabSize} tokens${model.tokenizer ? ' (tokenizer inside the file)' : ' (no tokenizer inside; pass -z)'}`,
+    `context       ${c.contextLength} positions; RoPE ${c.ropeLayout} pairs over ${c.ropeDim} dims, theta ${c.ropeTheta}; RMSNorm eps ${c.rmsEps}`,
+    `output        ${c.tiedEmbeddings ? 'tied to the token embedding' : 'separate matrix'}${c.qkvBias ? '; QKV biases' : ''}`,
+    `parameters    ${params.toLocaleString('en-US')} (${formatBytes(stored)} stored; types ${[...types].map(([t, n]) => `${t} x${n}`).join(', ')})`,
+    `memory        ${formatBytes(weightBytes + cache)} for the float32 reference: weights ${formatBytes(weightBytes)} + KV cache ${formatBytes(cache)} at ${ctx} positions`,
+    `modes         ${engineModes().join(', ')}`,
+    '',
+    'tensors:',
+    ...model.tensors.map((t) => `  ${t.name.padEnd(32)} ${t.type.padEnd(5)} [${t.shape.join(', ')}]`),
+  ];
+  write(process.stdout, lines.join('\n') + '\n');
+}

@@ -1,0 +1,37 @@
+// Node-only: reads model and tokenizer files from paths and hands their bytes to the host-independent
+// loaders. A safetensors model is a directory (config.json + *.safetensors) or a .safetensors file
+// with config.json beside it.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { type LoadedModel, loadModel, loadTokenizer } from '../model/load.js';
+import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export function loadModelFromPath(path: string): LoadedModel {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    readBytes(path); // throws the "cannot read" message
+  }
+  if (isDir || path.endsWith('.safetensors')) {
+    const dir = isDir ? path : dirname(path);
+    const shards = isDir ? readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort() : [basename(path)];
+    if (shards.length === 0) throw new Error(`${dir}: no .safetensors files`);
+    const configJson = new TextDecoder().decode(readBytes(join(dir, 'config.json')));
+    const [first, ...rest] = shards.map((f) => ({ bytes: readBytes(join(dir, f)), file: join(dir, f) }));
+    return loadModel(first, { configJson, extraShards: rest });
+  }
+  return loadModel({ bytes: readBytes(path), file: path });
+}
+
+export function loadTokenizerFromPath(path: string): SentencePieceTokenizer {
+  return loadTokenizer({ bytes: readBytes(path), file: path });
+}

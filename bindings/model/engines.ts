@@ -1,0 +1,28 @@
+// Inference engines by mode name. The CLI and the evaluators only see LanguageModel, so an integer
+// engine (another issue) registers itself here and is picked with `--mode NAME`.
+import type { LoadedModel } from './load.js';
+import type { LanguageModel } from './language-model.js';
+import { FloatLlama } from './float-llama.js';
+
+export interface EngineOptions {
+  /** Positions to plan the KV cache for (default: the model's context length). */
+  maxPositions?: number;
+}
+
+export type EngineFactory = (model: LoadedModel, options: EngineOptions) => LanguageModel | Promise<LanguageModel>;
+
+const engines = new Map<string, EngineFactory>([['float32', (m, o) => new FloatLlama(m.config, m.weights, { maxPositions: o.maxPositions })]]);
+
+export function registerEngine(mode: string, factory: EngineFactory): void {
+  engines.set(mode, factory);
+}
+
+export function engineModes(): string[] {
+  return [...engines.keys()];
+}
+
+export async function createEngine(mode: string, model: LoadedModel, options: EngineOptions = {}): Promise<LanguageModel> {
+  const factory = engines.get(mode);
+  if (!factory) throw new RangeError(`unknown mode "${mode}" (available: ${engineModes().join(', ')})`);
+  return factory(model, options);
+}
