@@ -1,0 +1,9 @@
+// Shared test files live in ../shared beside the repository (read-only).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const modelsDir = fileURLToPath(new URL('../../../../shared/models/', import.meta.url));
+export const dataDir = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const readModelFile = (name: string): Uint8Array => readFileSync(modelsDir + name);
