@@ -1,0 +1,44 @@
+// Pieces every dense GEMM/GEMV tile shares: folding per-(row, channel) dot accumulators into one vector
+// of four channels, and handing that vector to the DI-MatMul epilogue's stage 1 (assembly/epilogue.ts).
+
+import { di_rescale_i32x4, di_range_merge } from "../epilogue";
+
+/** Channel tile width: every packed weight layout groups output channels by 4 (one i32x4 of outputs). */
+export const NR: i32 = 4;
+
+/**
+ * Horizontal sums of four i32x4 accumulators (one per channel) into [sum c0, sum c1, sum c2, sum c3].
+ */
+// @ts-ignore: decorator
+@inline export function hsum4(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
+  const x01 = i32x4.add(i32x4.shuffle(c0, c1, 0, 4, 1, 5), i32x4.shuffle(c0, c1, 2, 6, 3, 7));
+  const x23 = i32x4.add(i32x4.shuffle(c2, c3, 0, 4, 1, 5), i32x4.shuffle(c2, c3, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(x01, x23, 0, 1, 4, 5), i32x4.shuffle(x01, x23, 2, 3, 6, 7));
+}
+
+/**
+ * Finishes one row of one channel tile: subtracts the row's weight-offset correction `corr` (low-bit
+ * formats store w + 2^(bits-1); see bindings/gemm/pack.ts), runs epilogue stage 1 with the row zero
+ * point and the tile's wsum/mant (int32 x 4 at `wsum`/`mant`), stores p [4] at `dst` and widens the
+ * row's (lo, hi) at `rangeAt`.
+ */
+// @ts-ignore: decorator
+@inline export function finish_row(
+  acc: v128, corr: i32, za: i32, wsum: usize, mant: usize, shift: i32, dst: usize, rangeAt: usize,
+): void {
+  const p = di_rescale_i32x4(i32x4.sub(acc, i32x4.splat(corr)), i32x4.splat(za), v128.load(wsum), v128.load(mant), shift);
+  v128.store(dst, p);
+  di_range_merge(rangeAt, p, p);
+}
+
+/**
+ * Channels per cache block: the packed weights of one block (channels x bytesPerChannel) stay in L2
+ * while every row pair streams past them. Always a multiple of NR, at least NR.
+ */
+// @ts-ignore: decorator
+@inline export function channel_block(bytesPerChannel: i32, np: i32): i32 {
+  const L2_BUDGET = 384 * 1024;
+  let nc = (L2_BUDGET / max(bytesPerChannel, 1)) & ~(NR - 1);
+  if (nc < NR) nc = NR;
+  return min(nc, np);
+}

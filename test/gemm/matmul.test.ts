@@ -1,0 +1,134 @@
+// Dense GEMM/GEMV kernels through the public API (packWeights + matmul) against the scalar reference
+// computed from the definition (bindings/gemm/reference.ts): exact, for every bit width, on both builds.
+import { describe, expect, it } from 'vitest';
+import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
+import { packWeights, blockK, type WeightBits, type WeightScale } from '../../bindings/gemm/pack.js';
+import { matmul } from '../../bindings/gemm/matmul.js';
+import { matmulInt32Ref, matmulInt8Ref, type ReferenceInput } from '../../bindings/gemm/reference.js';
+import { rng, randInt, seeds } from './rng.js';
+
+const BITS: WeightBits[] = [8, 4, 6, 7];
+let rts: Record<'simd' | 'relaxed', DyadicRuntime> | undefined;
+async function runtimes() {
+  rts ??= { simd: await loadRuntime({ build: 'simd' }), relaxed: await loadRuntime({ build: 'relaxed' }) };
+  return rts;
+}
+
+type Style = 'random' | 'max' | 'min' | 'mixed-extreme';
+
+function makeInput(seed: number, bits: WeightBits, M: number, N: number, K: number, style: Style): ReferenceInput {
+  const r = rng(seed);
+  const wlo = -(2 ** (bits - 1));
+  const whi = 2 ** (bits - 1) - 1;
+  const w = new Int8Array(N * K);
+  const a = new Int8Array(M * K);
+  const zero = new Int32Array(M);
+  if (style === 'max') {
+    // (a - z) = 255 and w at its most negative: the largest |acc| the K limit allows
+    a.fill(127); w.fill(wlo); zero.fill(-128);
+  } else if (style === 'min') {
+    a.fill(-128); w.fill(wlo); zero.fill(127);
+  } else {
+    const ext = style === 'mixed-extreme';
+    for (let i = 0; i < w.length; i++) w[i] = ext ? (r() < 0.5 ? wlo : whi) : randInt(r, wlo, whi);
+    for (let i = 0; i < a.length; i++) a[i] = ext ? (r() < 0.5 ? -128 : 127) : randInt(r, -128, 127);
+    for (let i = 0; i < M; i++) zero[i] = ext ? (r() < 0.5 ? -128 : 127) : randInt(r, -128, 127);
+  }
+  const scaleK = randInt(r, 10, 40);
+  const mant = Int32Array.from({ length: N }, () => (style === 'random' ? randInt(r, 1, 2 ** 16 - 1) : 2 ** 31 - 1 - randInt(r, 0, 3)));
+  const rowM = Int32Array.from({ length: M }, () => randInt(r, 1, 2 ** 31 - 1));
+  const rowK = Int32Array.from({ length: M }, () => randInt(r, 0, 40));
+  return { w, N, K, a, M, zero, mant, scaleK, shift: 0, rowM, rowK };
+}
+
+async function check(bits: WeightBits, x: ReferenceInput, where: string) {
+  const all = await runtimes();
+  const scale: WeightScale = { m: x.mant, k: x.scaleK };
+  const outs: Record<string, { p: Int32Array; q: Int8Array; m: Int32Array; k: Int32Array; z: Int32Array }> = {};
+  for (const build of ['simd', 'relaxed'] as const) {
+    const rt = all[build];
+    const mark = rt.arena.mark();
+    const packed = packWeights(rt, x.w, { N: x.N, K: x.K, bits, scale });
+    x.shift = packed.shift;
+    const opts = { M: x.M, zero: x.zero, scaleM: x.rowM, scaleK: x.rowK };
+    const r32 = matmul(rt, packed, x.a, { ...opts, output: 'int32' });
+    const r8 = matmul(rt, packed, x.a, { ...opts, output: 'int8' });
+    rt.arena.release(mark);
+    outs[build] = { p: r32.data, q: r8.data, m: r8.scale.m, k: r8.scale.k, z: r8.scale.z };
+    expect(r32.scale.k, where).toEqual(x.rowK.map((v) => v + x.scaleK - packed.shift));
+  }
+  const ref32 = matmulInt32Ref(x);
+  const ref8 = matmulInt8Ref(x);
+  for (const build of ['simd', 'relaxed'] as const) {
+    const o = outs[build];
+    const at = `${where} ${build}`;
+    expect(o.p, at).toEqual(ref32.p);
+    expect(o.q, at).toEqual(ref8.q);
+    expect(o.m, at).toEqual(ref8.params.m);
+    expect(o.k, at).toEqual(ref8.params.k);
+    expect(o.z, at).toEqual(ref8.params.z);
+  }
+}
+
+/** K values at, below, above and not multiples of the block, plus a few larger ones. */
+function kSweep(bits: WeightBits): number[] {
+  const b = blockK(bits);
+  return [...new Set([1, b - 1, b, b + 1, 2 * b, 3 * b - 5, 16, 17, 100, 257])].filter((k) => k >= 1);
+}
+
+describe('dense matmul == reference, both builds, exact', () => {
+  for (const bits of BITS) {
+    for (const seed of seeds(11, 12)) {
+      it(`W${bits}A8 seed ${seed}: M 1..9 x N 1..13 x K sweep`, async () => {
+        let s = seed;
+        for (const K of kSweep(bits)) {
+          for (let M = 1; M <= 9; M++) {
+            for (const N of [1, 3, 4, 5, 8, 13]) {
+              const style: Style = (['random', 'mixed-extreme'] as const)[s % 2];
+              await check(bits, makeInput(s++, bits, M, N, K, style), `W${bits} M=${M} N=${N} K=${K} seed=${s - 1} ${style}`);
+            }
+          }
+        }
+      });
+    }
+    it(`W${bits}A8: M 16..130 (tile remainders), N across cache blocks`, async () => {
+      let s = seeds(21)[1];
+      for (const [M, N, K] of [[16, 12, 64], [17, 7, 96], [33, 5, 40], [64, 9, 33], [127, 4, 64], [130, 6, 130]]) {
+        await check(bits, makeInput(s++, bits, M, N, K, 'random'), `W${bits} M=${M} N=${N} K=${K} seed=${s - 1}`);
+      }
+      // N large enough to cross the kernels' channel blocks (L2 budget) with a long K
+      await check(bits, makeInput(s++, bits, 3, 203, 4100, 'random'), `W${bits} M=3 N=203 K=4100 seed=${s - 1}`);
+    });
+    it(`W${bits}A8: K = 16384 and extreme values everywhere (-128/127, zero points at both ends)`, async () => {
+      for (const style of ['max', 'min', 'mixed-extreme'] as const) {
+        await check(bits, makeInput(5, bits, 3, 5, 16384, style), `W${bits} K=16384 ${style}`);
+      }
+      await check(bits, makeInput(6, bits, 2, 3, 16384 - 3, 'random'), `W${bits} K=16381 random`);
+    });
+  }
+});
+
+describe('matmul and packWeights refuse bad input with the tensor and shape named', () => {
+  it('errors', async () => {
+    const rt = (await runtimes()).relaxed;
+    const w = new Int8Array(4 * 8);
+    expect(() => packWeights(rt, new Uint8Array(32) as never, { N: 4, K: 8, bits: 8 })).toThrow(/weights must be an Int8Array \[N, K\]/);
+    expect(() => packWeights(rt, w, { N: 4, K: 9, bits: 8 })).toThrow(/weights has 32 elements, expected \[N, K\] = \[4, 9\]/);
+    expect(() => packWeights(rt, w, { N: 4, K: 8, bits: 5 as never })).toThrow(/bits must be 8, 7, 6 or 4/);
+    const big = new Int8Array(32); big[9] = 8;
+    expect(() => packWeights(rt, big, { N: 4, K: 8, bits: 4 })).toThrow(/weights\[1, 1\] = 8 is outside -8..7 for 4-bit weights \(shape \[4, 8\]\)/);
+    big[9] = -33;
+    expect(() => packWeights(rt, big, { N: 4, K: 8, bits: 6 })).toThrow(/outside -32..31/);
+    expect(() => packWeights(rt, w, { N: 4, K: 8, bits: 8, scale: { m: new Int32Array(3), k: 4 } })).toThrow(/scale.m has 3 mantissas, expected N = 4/);
+    expect(() => packWeights(rt, w, { N: 4, K: 8, bits: 8, scale: [1, 2, 3] })).toThrow(/scale has 3 entries, expected N = 4/);
+    const packed = packWeights(rt, w, { N: 4, K: 8, bits: 8 });
+    expect(() => matmul(rt, packed, new Int8Array(15), { M: 2 })).toThrow(/activations has 15 elements, expected \[M, K\] = \[2, 8\]/);
+    expect(() => matmul(rt, packed, new Int16Array(16) as never, { M: 2 })).toThrow(/activations must be an Int8Array \[M, K = 8\]/);
+    expect(() => matmul(rt, packed, new Int8Array(16), { M: 2, zero: new Int32Array(3) })).toThrow(/zero has 3 entries, expected one per row \(M = 2\)/);
+    expect(() => matmul(rt, packed, new Int8Array(16), { M: 2, zero: Int32Array.of(0, 128) })).toThrow(/zero\[1\] = 128 is outside -128..127/);
+    expect(() => matmul(rt, packed, new Int8Array(16), { M: 2, scaleM: Int32Array.of(1, 0) })).toThrow(/scaleM\[1\] = 0/);
+    expect(() => matmul(rt, packed, new Int8Array(16), { M: 0 })).toThrow(/M \(rows\) must be a positive integer/);
+    const other = await loadRuntime({ build: 'simd' });
+    expect(() => matmul(other, packed, new Int8Array(16), { M: 2 })).toThrow(/another runtime/);
+  });
+});
