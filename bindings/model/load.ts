@@ -64,7 +64,8 @@ function fromGguf(g: GgufFile): LoadedModel {
  */
 export function loadModel(source: ByteSource, extra: { configJson?: string; extraShards?: ByteSource[] } = {}): LoadedModel {
   const { bytes, file } = source;
-  const format = detectFormat(bytes);
+  // A .gguf name is trusted over the first bytes, so a damaged magic is reported as such.
+  const format = file.endsWith('.gguf') ? 'gguf' : detectFormat(bytes);
   if (format === 'gguf') return fromGguf(parseGguf(bytes, file));
   if (format === 'safetensors') {
     if (extra.configJson === undefined) throw new ModelFormatError(file, 'a safetensors model needs its config.json');

@@ -6,4 +6,5 @@ export const modelsDir = fileURLToPath(new URL('../../../../shared/models/', imp
 export const dataDir = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-export const readModelFile = (name: string): Uint8Array => readFileSync(modelsDir + name);
+/** A private copy as a plain Uint8Array (Buffer.slice would share memory, and tests patch bytes). */
+export const readModelFile = (name: string): Uint8Array => new Uint8Array(readFileSync(modelsDir + name));

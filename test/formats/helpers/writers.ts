@@ -1,0 +1,108 @@
+// Minimal writers for safetensors and llama2.c files and value encoders, written from the format
+// descriptions (safetensors README, llama2.c export.py), so reader tests can build files the readers
+// have never seen: other versions, dtypes, architectures. GGUF files are written with the package's
+// own writer (bindings/formats/gguf-write.ts, checked byte for byte against llama.cpp's output).
+
+class Out {
+  private parts: Uint8Array[] = [];
+  length = 0;
+  bytes(b: Uint8Array) {
+    this.parts.push(b);
+    this.length += b.length;
+  }
+  num(kind: 'u8' | 'u32' | 'i32' | 'u64' | 'f32', v: number) {
+    const size = kind === 'u8' ? 1 : kind === 'u64' ? 8 : 4;
+    const dv = new DataView(new ArrayBuffer(size));
+    if (kind === 'u8') dv.setUint8(0, v);
+    else if (kind === 'u32') dv.setUint32(0, v, true);
+    else if (kind === 'i32') dv.setInt32(0, v, true);
+    else if (kind === 'f32') dv.setFloat32(0, v, true);
+    else dv.setBigUint64(0, BigInt(v), true);
+    this.bytes(new Uint8Array(dv.buffer));
+  }
+  str(s: string) {
+    const b = new TextEncoder().encode(s);
+    this.num('u64', b.length);
+    this.bytes(b);
+  }
+  pad(align: number) {
+    const n = (align - (this.length % align)) % align;
+    if (n) this.bytes(new Uint8Array(n));
+  }
+  done(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+export interface SafetensorSpec {
+  name: string;
+  dtype: 'F32' | 'F16' | 'BF16';
+  shape: number[];
+  data: Uint8Array;
+}
+
+export function writeSafetensors(tensors: SafetensorSpec[]): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+  let at = 0;
+  for (const t of tensors) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + t.data.length] };
+    at += t.data.length;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + json.length) % 8) json += ' ';
+  const o = new Out();
+  o.num('u64', json.length);
+  o.bytes(new TextEncoder().encode(json));
+  for (const t of tensors) o.bytes(t.data);
+  return o.done();
+}
+
+export const f32Bytes = (a: ArrayLike<number>): Uint8Array => new Uint8Array(Float32Array.from(a).buffer);
+
+/** float32 -> bfloat16 by truncation (exact for values with at most 8 significant bits). */
+export function bf16Bytes(a: ArrayLike<number>): Uint8Array {
+  const f = Float32Array.from(a);
+  const u = new Uint32Array(f.buffer);
+  const out = new Uint16Array(f.length);
+  for (let i = 0; i < f.length; i++) out[i] = u[i] >>> 16;
+  return new Uint8Array(out.buffer);
+}
+
+/** Value of IEEE half bits, computed independently of bindings/formats/tensor-types.ts. */
+export function halfValue(h: number): number {
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >> 10) & 31;
+  const frac = h & 1023;
+  if (exp === 0) return (sign ? -1 : 1) * frac * 2 ** -24; // subnormal or zero
+  if (exp === 31) u32[0] = sign | 0x7f800000 | (frac << 13);
+  else u32[0] = sign | ((exp - 15 + 127) << 23) | (frac << 13);
+  return f32[0];
+}
+
+/** Nearest half bits to a float in the normal range (round half up on the mantissa). */
+export function halfBits(x: number): number {
+  if (x === 0) return 0;
+  const sign = x < 0 ? 0x8000 : 0;
+  let e = Math.floor(Math.log2(Math.abs(x)));
+  let m = Math.round((Math.abs(x) / 2 ** e - 1) * 1024);
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
+  if (e < -14 || e > 15) throw new Error(`halfBits: ${x} outside the normal half range`);
+  return sign | ((e + 15) << 10) | m;
+}
+
+export function f16Bytes(a: ArrayLike<number>): Uint8Array {
+  const out = new Uint16Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = halfBits(a[i]);
+  return new Uint8Array(out.buffer);
+}
