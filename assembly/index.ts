@@ -9,3 +9,10 @@ export { spmm_w8_4x16_dot16, spmm_w4_4x16_dot16, spmm_w4_4x16_reldot } from "./s
 export { spmm_w8_1x16_dot16, spmm_w4_1x16_dot16 } from "./sparse/spmm_1x16";
 export { gemm_w8a8_2x4c8 } from "./gemm/w8a8";
 export { gemm_w4a8_2x4c32, gemm_w6a8_2x4c64, gemm_w7a8_2x4c128 } from "./gemm/lowbit";
+export { di_exp_rows, exp_params_into } from "./nonlinear/exp";
+export { di_softmax_rows } from "./nonlinear/softmax";
+export { di_norm_rows } from "./nonlinear/norm";
+export { di_swiglu_rows } from "./nonlinear/silu";
+export { di_rope_rows } from "./nonlinear/rope";
+export { di_residual_add_rows } from "./nonlinear/residual";
+export { di_requant_i32_rows } from "./nonlinear/requant";

@@ -1,0 +1,142 @@
+// DI-SiLU and DI-SwiGLU: x * sigmoid(x) from the integer exp, times the up projection, with FSBR's smoothed
+// form (sigmoid evaluated on x / s_c for a per-channel dyadic s_c). Integer arithmetic only. Scalar
+// TypeScript reference: bindings/ops/silu-reference.ts (tests compare exactly, both builds).
+//
+// ── Contract ─────────────────────────────────────────────────────────────────────────────────────
+// Input:  gate [rows, n] int8 (row stride gateStride) with per-row (m_g, k_g, z_g) in gateM/gateK/gateZ
+//         (int32 [rows]): g = m_g / 2^k_g * (gate - z_g) -- the DI-MatMul epilogue's output format.
+//         up [rows, n] int8 likewise with (upM, upK, upZ); up = 0 (null) computes SiLU alone.
+//         smooth: int16 [n] with 1 / s_c = a_c / 2^smoothK (a_c >= 0); smooth = 0 (null): s_c = 1.
+//         FSBR folds s into the weights (gate rows * s, up rows / s) so g * sigmoid(g / s) * u is exact.
+// Output: y = g * sigmoid(g / s_c) [* u]
+//         mode 0: int8 [rows, n] with per-row (m_y, k_y, z_y), the epilogue's format (di_requant_rows);
+//         mode 1: int32 p [rows, n] with per-row (m_a, k_a), y ~ p * m_a / 2^k_a (|p| < 2^30).
+// Scratch: int32 [n + 4] (16-byte aligned).
+//
+// ── Method ───────────────────────────────────────────────────────────────────────────────────────
+// d = gate - z_g; v = d * a_c (the sigmoid argument, real scale m_g / 2^(k_g + smoothK));
+// e = DI-Exp(|v|) in Q30 (assembly/nonlinear/exp.ts, parameters from that scale once per row);
+// 1 / (1 + e) by Newton-Raphson in Q15 without division: D = (2^30 + e) >> 16 is (1 + e)/2 in Q15,
+// X0 = 48/17 - 32/17 D, two steps X <- X (2 - D X) (error <= (1/17)^4, then Q14 rounding), and
+// X in Q14 of 1/D is 1/(1 + e) in Q15; sigma = v >= 0 ? X : 2^15 - X.
+// SiLU: p = d * sigma (|p| < 2^23, scale s_g 2^-15); SwiGLU: p = ((d * sigma) >> 2) * (up - z_u)
+// (|p| < 2^29, scale s_g s_u 2^-13).
+
+import { di_requant_rows } from "../epilogue";
+import {
+  exp_params, ep_pre, ep_mul, ep_half, ep_shift, ep_clip_u,
+  exp_z_i32x4, exp_z, exp2_neg_q30_i32x4, exp2_neg_q30,
+} from "./exp";
+import { bitlength_i64, widen_i8_part } from "./intmath";
+
+const RECIP_C48: i32 = 46261; // round(48/17 * 2^14)
+const RECIP_C32: i32 = 30840; // round(32/17 * 2^14)
+
+/** sigmoid in Q15 of v (real scale given to exp_params), four lanes. */
+// @ts-ignore: decorator
+@inline function sigmoid_q15_i32x4(v: v128, pre: i32, mul: v128, half: v128, shift: i32, clipU: v128): v128 {
+  const e = exp2_neg_q30_i32x4(exp_z_i32x4(i32x4.abs(v), pre, mul, half, shift, clipU));
+  const d = i32x4.shr_u(i32x4.add(e, i32x4.splat(1 << 30)), 16);
+  let x = i32x4.sub(i32x4.splat(RECIP_C48), i32x4.shr_s(i32x4.mul(d, i32x4.splat(RECIP_C32)), 15));
+  x = i32x4.shr_s(i32x4.mul(x, i32x4.sub(i32x4.splat(1 << 15), i32x4.shr_s(i32x4.mul(d, x), 15))), 14);
+  x = i32x4.shr_s(i32x4.mul(x, i32x4.sub(i32x4.splat(1 << 15), i32x4.shr_s(i32x4.mul(d, x), 15))), 14);
+  const negative = i32x4.shr_s(v, 31);
+  return v128.bitselect(i32x4.sub(i32x4.splat(1 << 15), x), x, negative);
+}
+
+/** Scalar twin of sigmoid_q15_i32x4, bit-identical. */
+// @ts-ignore: decorator
+@inline function sigmoid_q15(v: i32, pre: i32, mul: i32, half: i32, shift: i32, clipU: i32): i32 {
+  const e = exp2_neg_q30(exp_z(v < 0 ? -v : v, pre, mul, half, shift, clipU));
+  const d = <i32>(<u32>(e + (1 << 30)) >>> 16);
+  let x = RECIP_C48 - ((d * RECIP_C32) >> 15);
+  x = (x * ((1 << 15) - ((d * x) >> 15))) >> 14;
+  x = (x * ((1 << 15) - ((d * x) >> 15))) >> 14;
+  return v < 0 ? (1 << 15) - x : x;
+}
+
+export function di_swiglu_rows(
+  gate: usize, rows: i32, n: i32, gateStride: i32, gateM: usize, gateK: usize, gateZ: usize,
+  up: usize, upStride: i32, upM: usize, upK: usize, upZ: usize,
+  smooth: usize, smoothK: i32,
+  scratch: usize,
+  mode: i32, out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
+): void {
+  const rangeAt = scratch;
+  const scaleAt = scratch + 8;
+  const pRow = scratch + 16;
+  const hasUp = up != 0;
+  const hasSmooth = smooth != 0;
+  for (let r = 0; r < rows; r++) {
+    const ri = <usize>r << 2;
+    const g8 = gate + <usize>r * <usize>gateStride;
+    const u8 = up + <usize>r * <usize>upStride;
+    const zg = load<i32>(gateZ + ri);
+    const zu = hasUp ? load<i32>(upZ + ri) : 0;
+    const mg = load<i32>(gateM + ri);
+    const kg = load<i32>(gateK + ri);
+    exp_params(mg, kg + (hasSmooth ? smoothK : 0));
+    const pre = ep_pre, mul = ep_mul, half = ep_half, shift = ep_shift, clipU = ep_clip_u;
+    const mul4 = i32x4.splat(mul), half4 = i32x4.splat(half), clip4 = i32x4.splat(clipU);
+    const zg4 = i32x4.splat(zg);
+    const zu4 = i32x4.splat(zu);
+    let lo4 = i32x4.splat(0);
+    let hi4 = i32x4.splat(0);
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const gv = v128.load(g8 + <usize>j);
+      const uv = hasUp ? v128.load(u8 + <usize>j) : i32x4.splat(0);
+      for (let part = 0; part < 4; part++) {
+        const c = j + part * 4;
+        const d = i32x4.sub(widen_i8_part(gv, part), zg4);
+        const v = hasSmooth ? i32x4.mul(d, v128.load16x4_s(smooth + (<usize>c << 1))) : d;
+        const s = sigmoid_q15_i32x4(v, pre, mul4, half4, shift, clip4);
+        let p = i32x4.mul(d, s);
+        if (hasUp) p = i32x4.mul(i32x4.shr_s(p, 2), i32x4.sub(widen_i8_part(uv, part), zu4));
+        v128.store(pRow + (<usize>c << 2), p);
+        lo4 = i32x4.min_s(lo4, p);
+        hi4 = i32x4.max_s(hi4, p);
+      }
+    }
+    let lo = min(min(i32x4.extract_lane(lo4, 0), i32x4.extract_lane(lo4, 1)), min(i32x4.extract_lane(lo4, 2), i32x4.extract_lane(lo4, 3)));
+    let hi = max(max(i32x4.extract_lane(hi4, 0), i32x4.extract_lane(hi4, 1)), max(i32x4.extract_lane(hi4, 2), i32x4.extract_lane(hi4, 3)));
+    for (; j < n; j++) {
+      const d = <i32>load<i8>(g8 + <usize>j) - zg;
+      const v = hasSmooth ? d * <i32>load<i16>(smooth + (<usize>j << 1)) : d;
+      let p = d * sigmoid_q15(v, pre, mul, half, shift, clipU);
+      if (hasUp) p = (p >> 2) * (<i32>load<i8>(u8 + <usize>j) - zu);
+      store<i32>(pRow + (<usize>j << 2), p);
+      lo = min(lo, p);
+      hi = max(hi, p);
+    }
+
+    // p's scale: m_g / 2^(k_g + 15), or m_g m_u / 2^(k_g + k_u + 13) renormalised to 31 bits
+    let ma = <i64>(mg < 1 ? 1 : mg);
+    let ka = kg + 15;
+    if (hasUp) {
+      const mu = load<i32>(upM + ri);
+      ma *= <i64>(mu < 1 ? 1 : mu);
+      ka = kg + load<i32>(upK + ri) + 13;
+      const excess = bitlength_i64(ma) - 31;
+      if (excess > 0) {
+        ma >>= excess;
+        ka -= excess;
+      }
+    }
+
+    if (mode == 1) {
+      memory.copy(out + (<usize>r * <usize>outStride << 2), pRow, <usize>n << 2);
+      store<i32>(outM + ri, <i32>ma);
+      store<i32>(outK + ri, ka);
+    } else {
+      store<i32>(rangeAt, lo);
+      store<i32>(rangeAt, hi, 4);
+      store<i32>(scaleAt, <i32>ma);
+      store<i32>(scaleAt, ka, 4);
+      di_requant_rows(
+        pRow, 0, 1, n, rangeAt, scaleAt, scaleAt + 4, 0,
+        out + <usize>r * <usize>outStride, 0, outM + ri, outK + ri, outZ + ri,
+      );
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// Scalar reference of DI-Exp (assembly/nonlinear/exp.ts holds the contract and the method). Written from
+// the contract, not from the wasm: Numbers where every value stays below 2^53, BigInt for the 64-bit
+// parameter derivation. Tests compare the kernels to it bit for bit, and it to float64 Math.exp.
+
+import { rshiftRound } from '../quant/dyadic.js';
+import { bitLength } from './intmath-reference.js';
+
+export const EXP_FRAC_BITS = 15;
+/** exp(0) in the output format, Q30. */
+export const EXP_ONE = 2 ** 30;
+export const LOG2E_Q30 = 1549082005n;
+/** Inputs more than EXP_CLIP_NATS below zero clip there. */
+export const EXP_CLIP_NATS = 16;
+export const EXP_CLIP_Z = 756388; // round(16 * log2(e) * 2^15)
+const C1 = -22657;
+const C2 = 7555;
+const C3 = -1282;
+
+/**
+ * Accuracy budget of DI-Exp against float64, for scales in [2^-30, 2^12] and inputs above the clip:
+ * |e / 2^30 - exp(x)| <= EXP_MAX_REL_ERROR * exp(x) + EXP_MAX_ABS_ERROR.
+ * (cubic 1.5e-4, input resolution after the pre-shift 16 nats / 2^16 = 2.4e-4, multiplier rounding 2^-15
+ * relative to z, truncations of the Q30 shifts; measured worst about 4e-4.)
+ */
+export const EXP_MAX_REL_ERROR = 8e-4;
+export const EXP_MAX_ABS_ERROR = 2 ** -29;
+
+export interface ExpParams {
+  pre: number;
+  mul: number;
+  half: number;
+  shift: number;
+  clipU: number;
+}
+
+export function expParams(mIn: number, k: number): ExpParams {
+  const m = mIn < 1 ? 1 : mIn;
+  const product = BigInt(m) * LOG2E_Q30;
+  let sh = bitLength(product) - 15;
+  let tm = rshiftRound(product, sh);
+  if (tm === 1n << 15n) {
+    tm = 1n << 14n;
+    sh++;
+  }
+  const te = k + EXP_FRAC_BITS - sh;
+  const I32_MAX = 0x7fffffffn;
+  let clip: bigint;
+  if (te >= 0) {
+    if (te > 40) clip = I32_MAX;
+    else {
+      clip = ((BigInt(EXP_CLIP_Z) << BigInt(te)) + tm - 1n) / tm;
+      if (clip > I32_MAX) clip = I32_MAX;
+    }
+  } else if (te < -40) {
+    clip = 1n;
+  } else {
+    const den = tm << BigInt(-te);
+    clip = (BigInt(EXP_CLIP_Z) + den - 1n) / den;
+  }
+  if (clip < 1n) clip = 1n;
+  const pre = Math.max(0, bitLength(clip) - 16);
+  let mul: bigint;
+  let shift: number;
+  if (te - pre >= 0) {
+    mul = tm;
+    shift = te - pre;
+  } else {
+    const up = pre - te;
+    mul = up >= 16 ? 1n << 30n : tm << BigInt(up);
+    if (mul > 1n << 30n) mul = 1n << 30n;
+    shift = 0;
+  }
+  if (shift > 31) {
+    mul = 0n;
+    shift = 0;
+  }
+  return { pre, mul: Number(mul), shift, half: shift > 0 ? 2 ** (shift - 1) : 0, clipU: Number(clip) };
+}
+
+/** z (octaves below zero, Q15) for u >= 0. */
+export function expZ(u: number, p: ExpParams): number {
+  const v = Math.min(u, p.clipU) >>> p.pre;
+  const z = (v * p.mul + p.half) >>> p.shift; // v * mul < 2^31, + half < 2^32: exact in a double
+  return Math.min(z, EXP_CLIP_Z);
+}
+
+/** 2^(-z / 2^15) in Q30. */
+export function exp2NegQ30(z: number): number {
+  const q = z >>> EXP_FRAC_BITS;
+  const f = z & ((1 << EXP_FRAC_BITS) - 1);
+  const g = C2 + ((f * C3) >> 15);
+  const h = C1 + ((f * g) >> 15);
+  return (EXP_ONE + f * h) >>> q;
+}
+
+/** exp(-u * s) in Q30. */
+export function expQ30(u: number, p: ExpParams): number {
+  return exp2NegQ30(expZ(u, p));
+}
+
+/** Reference of di_exp_rows: x [rows, n] int32 (x > 0 treated as 0) -> e [rows, n] Q30. */
+export function diExpRowsRef(
+  x: Int32Array, rows: number, n: number, scaleM: Int32Array, scaleK: Int32Array, scaleStep: number,
+): Int32Array {
+  const out = new Int32Array(rows * n); // [rows, n]
+  for (let r = 0; r < rows; r++) {
+    const p = expParams(scaleM[r * scaleStep], scaleK[r * scaleStep]);
+    for (let j = 0; j < n; j++) {
+      const v = x[r * n + j];
+      const u = -Math.max(Math.min(v, 0), -p.clipU);
+      out[r * n + j] = expQ30(u, p);
+    }
+  }
+  return out;
+}
