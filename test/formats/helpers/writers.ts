@@ -106,3 +106,22 @@ export function f16Bytes(a: ArrayLike<number>): Uint8Array {
   for (let i = 0; i < a.length; i++) out[i] = halfBits(a[i]);
   return new Uint8Array(out.buffer);
 }
+
+/** llama2.c export.py version1_export: 256-byte "ak42" header, then float32 tensors, norms first. */
+export function writeLlama2cV1(
+  c: { dim: number; hiddenDim: number; nLayers: number; nHeads: number; nKvHeads: number; vocabSize: number; contextLength: number },
+  w: import('../../../bindings/model/weights.js').LlamaWeights,
+  shared: boolean,
+): Uint8Array {
+  const o = new Out();
+  o.num('u32', 0x616b3432);
+  o.num('i32', 1);
+  for (const v of [c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.vocabSize, c.contextLength]) o.num('i32', v);
+  o.num('u8', shared ? 1 : 0);
+  o.pad(256);
+  const L = w.layers;
+  for (const a of [...L.map((l) => l.attnNorm), ...L.map((l) => l.ffnNorm), w.finalNorm, w.tokenEmbedding]) o.bytes(f32Bytes(a));
+  for (const k of ['wq', 'wk', 'wv', 'wo', 'wGate', 'wDown', 'wUp'] as const) for (const l of L) o.bytes(f32Bytes(l[k]));
+  if (!shared) o.bytes(f32Bytes(w.output));
+  return o.done();
+}
