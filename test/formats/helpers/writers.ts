@@ -2,6 +2,7 @@
 // descriptions (safetensors README, llama2.c export.py), so reader tests can build files the readers
 // have never seen: other versions, dtypes, architectures. GGUF files are written with the package's
 // own writer (bindings/formats/gguf-write.ts, checked byte for byte against llama.cpp's output).
+import { encodeF16 } from '../../../bindings/formats/gguf-write.js';
 
 class Out {
   private parts: Uint8Array[] = [];
@@ -87,24 +88,9 @@ export function halfValue(h: number): number {
   return f32[0];
 }
 
-/** Nearest half bits to a float in the normal range (round half up on the mantissa). */
-export function halfBits(x: number): number {
-  if (x === 0) return 0;
-  const sign = x < 0 ? 0x8000 : 0;
-  let e = Math.floor(Math.log2(Math.abs(x)));
-  let m = Math.round((Math.abs(x) / 2 ** e - 1) * 1024);
-  if (m === 1024) {
-    m = 0;
-    e++;
-  }
-  if (e < -14 || e > 15) throw new Error(`halfBits: ${x} outside the normal half range`);
-  return sign | ((e + 15) << 10) | m;
-}
-
+/** F16 bytes through the package's encoder (round to nearest even, subnormals included). */
 export function f16Bytes(a: ArrayLike<number>): Uint8Array {
-  const out = new Uint16Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = halfBits(a[i]);
-  return new Uint8Array(out.buffer);
+  return encodeF16(Float32Array.from(a));
 }
 
 /** llama2.c export.py version1_export: 256-byte "ak42" header, then float32 tensors, norms first. */
