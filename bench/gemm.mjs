@@ -1,0 +1,170 @@
+// Dense GEMM/GEMV: dyadic (both builds, W8A8 / W4A8 / W7A8, DI-MatMul with int8 requantized output)
+// against onnxruntime-web 1.30 wasm (MatMulInteger u8 x s8, MatMulNBits 4-bit, float MatMul) and
+// @tensorflow/tfjs-backend-wasm float matMul. One process, one thread, the same random data for all,
+// warmed up (bench/lib/measure.mjs).
+//   npm run bench -- gemm [--json FILE] [--quick] [--m 1,4,16] [--shapes 2048x2048,5632x2048]
+// GOPS = 2*M*N*K / s. Every call includes what a caller pays: copying the activations in and the
+// outputs out (dyadic: int8 outputs plus per-row scale and zero point; peers: their output tensor).
+import * as ort from 'onnxruntime-web';
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { fileURLToPath } from 'node:url';
+import { loadRuntime, packWeights, matmul } from '../dist/entry/node.js';
+import { measure, machineLine, printTable } from './lib/measure.mjs';
+import { matMulIntegerModel, matMulNBitsModel, matMulFloatModel } from './lib/onnx-proto.mjs';
+
+const ALL_M = [1, 4, 16, 64, 128];
+const ALL_SHAPES = [[2048, 2048], [5632, 2048], [2048, 5632]]; // (N, K)
+const DYADIC_BITS = [8, 4, 7];
+const NBITS_BLOCK = 32;
+
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+}
+
+function argList(args, name, parse, fallback) {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1].split(',').map(parse) : fallback;
+}
+
+async function setupPeers() {
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.simd = true;
+  setWasmPaths(fileURLToPath(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)));
+  setThreadsCount(1);
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend did not initialise');
+  await tf.ready();
+}
+
+/** Weights and activations for one (N, K), shared by every implementation. */
+function makeData(N, K, Mmax) {
+  const r = lcg(N * 7919 + K);
+  const wInt = (bits) => {
+    const lim = 2 ** (bits - 1);
+    return Int8Array.from({ length: N * K }, () => Math.min(lim - 1, Math.floor((r() * 2 - 1) * lim))); // [N, K]
+  };
+  const w = { 8: wInt(8), 4: wInt(4), 7: wInt(7) };
+  const a = Int8Array.from({ length: Mmax * K }, () => Math.floor(r() * 256) - 128); // [Mmax, K]
+  const wScale = Float64Array.from({ length: N }, () => 0.002 + 0.01 * r());
+  return { w, a, wScale };
+}
+
+export async function main(args) {
+  const quick = args.includes('--quick');
+  const Ms = argList(args, '--m', Number, ALL_M);
+  const shapes = argList(args, '--shapes', (s) => s.split('x').map(Number), ALL_SHAPES);
+  const timing = quick ? { time: 150, warmupTime: 100, warmupIterations: 5 } : { time: 400, warmupTime: 250, warmupIterations: 10 };
+  await setupPeers();
+  const runtimes = { simd: await loadRuntime({ build: 'simd' }), relaxed: await loadRuntime({ build: 'relaxed' }) };
+  console.log(`gemm | ${machineLine()} | one thread | GOPS = 2MNK/s`);
+  const results = [];
+  const record = (impl, kernel, M, N, K, ms) => {
+    const gops = (2 * M * N * K) / (ms / 1000) / 1e9;
+    results.push({ impl, kernel, M, N, K, gops: Math.round(gops * 100) / 100 });
+  };
+  const Mmax = Math.max(...Ms);
+
+  for (const [N, K] of shapes) {
+    const data = makeData(N, K, Mmax);
+
+    // dyadic, both builds
+    for (const [build, rt] of Object.entries(runtimes)) {
+      const mark = rt.arena.mark();
+      for (const bits of DYADIC_BITS) {
+        const packed = packWeights(rt, data.w[bits], { N, K, bits, scale: data.wScale });
+        for (const M of Ms) {
+          const a = data.a.subarray(0, M * K); // [M, K]
+          const opts = { M, zero: new Int32Array(M).fill(3), scaleM: new Int32Array(M).fill(12345), scaleK: new Int32Array(M).fill(20) };
+          const t = await measure(`dyadic-${build} W${bits}A8`, () => matmul(rt, packed, a, opts), timing);
+          record(`dyadic-${build}`, `W${bits}A8`, M, N, K, t.medianMs);
+        }
+      }
+      rt.arena.release(mark);
+    }
+
+    // onnxruntime-web: B is [K, N] for MatMulInteger / MatMul
+    const bKN = new Int8Array(K * N);
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) bKN[k * N + n] = data.w[8][n * K + k];
+    const bKNf = Float32Array.from(bKN, (v) => v / 64);
+    const nb = new Uint8Array((N * K) / 2); // [N, K/32, 16]: low nibble k even, high nibble k odd
+    for (let n = 0; n < N; n++) {
+      for (let k = 0; k < K; k += 2) nb[(n * K + k) / 2] = (data.w[4][n * K + k] + 8) | ((data.w[4][n * K + k + 1] + 8) << 4);
+    }
+    const nbScales = Float32Array.from({ length: (N * K) / NBITS_BLOCK }, (_, i) => data.wScale[Math.floor(i / (K / NBITS_BLOCK))]);
+    for (const M of Ms) {
+      const au8 = Uint8Array.from(data.a.subarray(0, M * K), (v) => v + 128);
+      const af = Float32Array.from(data.a.subarray(0, M * K), (v) => v / 64);
+      const peers = [
+        ['MatMulInteger', matMulIntegerModel(M, N, K, bKN, 128), () => new ort.Tensor('uint8', au8, [M, K])],
+        ['MatMulNBits', matMulNBitsModel(M, N, K, NBITS_BLOCK, nb, nbScales), () => new ort.Tensor('float32', af, [M, K])],
+        ['MatMul-f32', matMulFloatModel(M, N, K, bKNf), () => new ort.Tensor('float32', af, [M, K])],
+      ];
+      for (const [kernel, bytes, input] of peers) {
+        const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+        const feeds = { A: input() };
+        const t = await measure(`onnxruntime-web ${kernel}`, async () => (await session.run(feeds)).Y.data, timing);
+        record('onnxruntime-web', kernel, M, N, K, t.medianMs);
+        await session.release();
+      }
+      const ta = tf.tensor2d(af, [M, K]);
+      const tb = tf.tensor2d(bKNf, [K, N]);
+      const t = await measure('tfjs-wasm matMul', () => {
+        const y = tf.matMul(ta, tb);
+        const out = y.dataSync();
+        y.dispose();
+        return out;
+      }, timing);
+      record('tfjs-wasm', 'matMul-f32', M, N, K, t.medianMs);
+      ta.dispose();
+      tb.dispose();
+    }
+    report(results.filter((r) => r.N === N && r.K === K), N, K, Ms);
+  }
+  summarizeBars(results);
+  return { machine: machineLine(), results };
+}
+
+function isPeer(r) {
+  return !r.impl.startsWith('dyadic');
+}
+
+function report(rows, N, K, Ms) {
+  console.log(`\nN=${N} K=${K}   GOPS by M, and (xB) = ratio to the best peer at that M`);
+  const best = Object.fromEntries(Ms.map((M) => [M, Math.max(...rows.filter((r) => r.M === M && isPeer(r)).map((r) => r.gops))]));
+  const keys = [...new Set(rows.map((r) => `${r.impl}|${r.kernel}`))];
+  const table = keys.map((key) => {
+    const [impl, kernel] = key.split('|');
+    return [impl, kernel, ...Ms.map((M) => {
+      const r = rows.find((x) => x.impl === impl && x.kernel === kernel && x.M === M);
+      return r ? `${r.gops.toFixed(1)} (${(r.gops / best[M]).toFixed(2)}x)` : '-';
+    })];
+  });
+  printTable(['impl', 'kernel', ...Ms.map((M) => `M=${M}`)], table);
+}
+
+/** The issue's bars, as ratios from this run (N = K = 2048 unless noted). */
+function summarizeBars(results) {
+  const g = (impl, kernel, M, N = 2048, K = 2048) => results.find((r) => r.impl === impl && r.kernel === kernel && r.M === M && r.N === N && r.K === K)?.gops;
+  const bars = [];
+  const bar = (what, num, den, need) => {
+    if (num === undefined || den === undefined) return;
+    const ratio = num / den;
+    bars.push([what, ratio.toFixed(2) + 'x', `>= ${need}x`, ratio >= need ? 'met' : 'MISSED']);
+  };
+  for (const build of ['simd', 'relaxed']) {
+    bar(`W8A8 ${build} M=128 vs ORT MatMulInteger`, g(`dyadic-${build}`, 'W8A8', 128), g('onnxruntime-web', 'MatMulInteger', 128), 1.2);
+    bar(`W8A8 ${build} M=1 vs ORT MatMulInteger`, g(`dyadic-${build}`, 'W8A8', 1), g('onnxruntime-web', 'MatMulInteger', 1), 4);
+    bar(`W8A8 ${build} M=4 vs ORT MatMulInteger`, g(`dyadic-${build}`, 'W8A8', 4), g('onnxruntime-web', 'MatMulInteger', 4), 4);
+  }
+  bar('W4A8 relaxed M=128 vs ORT MatMulInteger', g('dyadic-relaxed', 'W4A8', 128), g('onnxruntime-web', 'MatMulInteger', 128), 1.6);
+  bar('W4A8 relaxed M=1 vs own W8A8 relaxed M=1', g('dyadic-relaxed', 'W4A8', 1), g('dyadic-relaxed', 'W8A8', 1), 1.5);
+  bar('W4A8 relaxed M=1 vs ORT MatMulNBits', g('dyadic-relaxed', 'W4A8', 1), g('onnxruntime-web', 'MatMulNBits', 1), 20);
+  for (const bits of [4, 7]) {
+    for (const M of [16, 64, 128]) {
+      bar(`W${bits}A8 relaxed vs simd build, M=${M}`, g('dyadic-relaxed', `W${bits}A8`, M), g('dyadic-simd', `W${bits}A8`, M), 1.3);
+    }
+  }
+  console.log('\nbars (N = K = 2048)');
+  printTable(['bar', 'ratio', 'need', ''], bars);
+}
