@@ -4,7 +4,7 @@
 
 export { heap_base, build_flavor } from "./runtime";
 export { di_rescale_rows, di_requant_rows } from "./epilogue";
-export { sparse_widen_a_i16, sparse_pad_a_i8 } from "./sparse/prepare";
+export { sparse_pad_a_i8 } from "./sparse/prepare";
 export { spmm_w8_4x16_dot16, spmm_w4_4x16_dot16, spmm_w4_4x16_reldot } from "./sparse/spmm_4x16";
 export { spmm_w8_1x16_dot16, spmm_w4_1x16_dot16 } from "./sparse/spmm_1x16";
 export { gemm_w8a8_2x4c8 } from "./gemm/w8a8";

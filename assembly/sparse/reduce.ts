@@ -55,3 +55,18 @@ import { di_rescale_i32x4, di_range_merge } from "../epilogue";
     di_range_merge(rowRange + (<usize>i << 3), v128.load(r), v128.load(r, 16));
   }
 }
+
+/** Bytes of stored blocks per cache chunk: they stay in L2 while every activation row pair streams past. */
+const CHUNK_BYTES: i32 = 256 * 1024;
+
+/**
+ * End of the chunk of block rows that starts at b0: as many block rows as fit CHUNK_BYTES of stored blocks
+ * (at least one). rowptr is trusted (validated at load).
+ */
+// @ts-ignore: decorator
+@inline export function chunkEnd(rowptr: usize, b0: i32, nb: i32, blockBytes: usize): i32 {
+  const limit = load<i32>(rowptr + (<usize>b0 << 2)) + <i32>(<usize>CHUNK_BYTES / blockBytes);
+  let b1 = b0 + 1;
+  while (b1 < nb && load<i32>(rowptr + (<usize>b1 << 2), 4) <= limit) b1++;
+  return b1;
+}

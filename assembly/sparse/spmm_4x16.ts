@@ -5,27 +5,31 @@
 // (mant = 1, shift = 0 gives the zero-point-corrected int32 product; di_requant_rows then gives int8).
 // Same arguments as a dense kernel plus the block-CSR arrays; range4 is scratch of 32 bytes per row.
 // wsum and mant are padded with zeros to a multiple of 4 channels. Zero blocks are neither stored nor
-// multiplied. One kernel serves SpMV (M = 1..4) and SpMM (any M): activations are walked in tiles of
-// M_TILE rows (kept in L1/L2 while the weights stream past once per tile), inside a tile two rows at a
-// time share every weight load and widening, and the 4 rows of a block share every activation load.
+// multiplied. One kernel serves SpMV (M = 1..4) and SpMM (any M): block rows are taken in chunks of
+// about 256 KB of stored blocks (they stay in L2, like the dense kernels' channel blocks) while every
+// pair of activation rows streams past; two rows share every weight load, and the 4 channels of a block
+// share every activation load.
 //
-// dot16 kernels (both builds): a is the widened activation buffer of sparse_widen_a_i16 (i16, stride
-// aStride bytes, padded to a multiple of 16 columns). int8 blocks are 64 bytes (row-major 4 x 16);
-// int4 blocks are 32 bytes: byte j of half h holds (row 2h, k j) in its low nibble and (row 2h+1, k j) in
-// its high nibble, two's complement, so one shift pair yields a whole 16-wide row.
+// Activations (every kernel): a [M][aStride] int8 with zero bytes in [K, Kp), Kp = K rounded up to 16, so a
+// block that straddles the end of K multiplies zeros (the dense kernels have the same contract with their
+// own Kp; bindings/sparse/spmm.ts copies into a padded buffer only when the caller's rows lack it).
+// dot16 kernels (both builds): v128.load8x8_s sign-extends 8 activations or 8 int8 weights straight into
+// an i16x8 operand of i32x4.dot_i16x8_s. int8 blocks are 64 bytes (row-major 4 x 16); int4 blocks are 32
+// bytes: byte j of half h holds (row 2h, k j) in its low nibble and (row 2h+1, k j) in its high nibble,
+// two's complement, so one shift pair yields a whole 16-wide row.
 //
-// Relaxed kernel (relaxed build, int4 only): a is the padded int8 buffer of sparse_pad_a_i8. The weights,
-// biased to w + 8 in 0..15 (xor 0x88 flips each nibble's sign bit), are the 7-bit operand of
-// an i8 x i7 relaxed dot, which is then exact on every engine (DESIGN invariant 2); the bias
-// is removed with 8 * sum(a) over the same stored blocks, accumulated alongside.
+// Relaxed kernel (relaxed build, int4 only): the weights, biased to w + 8 in 0..15 (xor 0x88 flips each
+// nibble's sign bit), are the 7-bit operand of an i8 x i7 relaxed dot, which is then exact on every engine
+// (DESIGN invariant 2); the bias is removed with 8 * sum(a) over the same stored blocks, accumulated
+// alongside.
 //
 // Register budget (16 xmm in V8 x64): the 2-row tile holds 8 accumulators + 4 activation halves + 2
 // weight temporaries = 14.
 
-import { hsum4, storeRow4, rangeBegin, rangeEnd } from "./reduce";
+import { hsum4, storeRow4, rangeBegin, rangeEnd, chunkEnd } from "./reduce";
 
-/** Activation rows per outer tile: 16 rows x 2048 K x 2 bytes = 64 KB of widened activations. */
-const M_TILE: i32 = 16;
+/** Activation rows per tile: a row pair shares every weight load (see the register budget). */
+const M_TILE: i32 = 2;
 
 // @ts-ignore: decorator
 @inline function dot16(acc: v128, w: v128, x: v128): v128 {
@@ -39,82 +43,91 @@ const M_TILE: i32 = 16;
 ): void {
   const nbr = (N + 3) >> 2;
   const blockBytes: usize = int4 ? 32 : 64;
-  const aRow = <usize>aStride << 1; // i16 elements
+  const aRow = <usize>aStride; // int8 elements
   const outRow = <usize>outStride << 2;
   rangeBegin(range4, M);
-  for (let m0 = 0; m0 < M; m0 += M_TILE) {
-    const m1 = min(m0 + M_TILE, M);
-    for (let br = 0; br < nbr; br++) {
-      const p0 = load<i32>(rowptr + (<usize>br << 2));
-      const p1 = load<i32>(rowptr + (<usize>br << 2), 4);
-      const ws = v128.load(wsum + (<usize>br << 4)), mt = v128.load(mant + (<usize>br << 4));
-      const n0 = br << 2;
-      let i = m0;
-      for (; i + 2 <= m1; i += 2) {
-        const ar0 = a + <usize>i * aRow;
-        const ar1 = ar0 + aRow;
-        let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
-        let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        for (let p = p0; p < p1; p++) {
-          const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 5; // 16 i16 per block column
-          const wp = values + <usize>p * blockBytes;
-          const x0l = v128.load(ar0 + col), x0h = v128.load(ar0 + col, 16);
-          const x1l = v128.load(ar1 + col), x1h = v128.load(ar1 + col, 16);
-          let r0: v128, r1: v128;
-          if (int4) { const v = v128.load(wp); r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4); }
-          else { r0 = v128.load(wp); r1 = v128.load(wp, 16); }
-          let w = i16x8.extend_low_i8x16_s(r0);
-          c00 = dot16(c00, w, x0l); c10 = dot16(c10, w, x1l);
-          w = i16x8.extend_high_i8x16_s(r0);
-          c00 = dot16(c00, w, x0h); c10 = dot16(c10, w, x1h);
-          w = i16x8.extend_low_i8x16_s(r1);
-          c01 = dot16(c01, w, x0l); c11 = dot16(c11, w, x1l);
-          w = i16x8.extend_high_i8x16_s(r1);
-          c01 = dot16(c01, w, x0h); c11 = dot16(c11, w, x1h);
-          if (int4) { const v = v128.load(wp, 16); r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4); }
-          else { r0 = v128.load(wp, 32); r1 = v128.load(wp, 48); }
-          w = i16x8.extend_low_i8x16_s(r0);
-          c02 = dot16(c02, w, x0l); c12 = dot16(c12, w, x1l);
-          w = i16x8.extend_high_i8x16_s(r0);
-          c02 = dot16(c02, w, x0h); c12 = dot16(c12, w, x1h);
-          w = i16x8.extend_low_i8x16_s(r1);
-          c03 = dot16(c03, w, x0l); c13 = dot16(c13, w, x1l);
-          w = i16x8.extend_high_i8x16_s(r1);
-          c03 = dot16(c03, w, x0h); c13 = dot16(c13, w, x1h);
+  for (let c0 = 0; c0 < nbr; ) {
+    const c1 = chunkEnd(rowptr, c0, nbr, blockBytes);
+    for (let m0 = 0; m0 < M; m0 += M_TILE) {
+      const m1 = min(m0 + M_TILE, M);
+      for (let br = c0; br < c1; br++) {
+        const p0 = load<i32>(rowptr + (<usize>br << 2));
+        const p1 = load<i32>(rowptr + (<usize>br << 2), 4);
+        const ws = v128.load(wsum + (<usize>br << 4)), mt = v128.load(mant + (<usize>br << 4));
+        const n0 = br << 2;
+        let i = m0;
+        for (; i + 2 <= m1; i += 2) {
+          const ar0 = a + <usize>i * aRow;
+          const ar1 = ar0 + aRow;
+          let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
+          let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+          for (let p = p0; p < p1; p++) {
+            const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4; // 16 int8 per block column
+            const wp = values + <usize>p * blockBytes;
+            const x0l = v128.load8x8_s(ar0 + col), x0h = v128.load8x8_s(ar0 + col, 8);
+            const x1l = v128.load8x8_s(ar1 + col), x1h = v128.load8x8_s(ar1 + col, 8);
+            let w: v128;
+            if (int4) {
+              let v = v128.load(wp);
+              let r0 = i8x16.shr_s(i8x16.shl(v, 4), 4), r1 = i8x16.shr_s(v, 4);
+              w = i16x8.extend_low_i8x16_s(r0); c00 = dot16(c00, w, x0l); c10 = dot16(c10, w, x1l);
+              w = i16x8.extend_high_i8x16_s(r0); c00 = dot16(c00, w, x0h); c10 = dot16(c10, w, x1h);
+              w = i16x8.extend_low_i8x16_s(r1); c01 = dot16(c01, w, x0l); c11 = dot16(c11, w, x1l);
+              w = i16x8.extend_high_i8x16_s(r1); c01 = dot16(c01, w, x0h); c11 = dot16(c11, w, x1h);
+              v = v128.load(wp, 16);
+              r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4);
+              w = i16x8.extend_low_i8x16_s(r0); c02 = dot16(c02, w, x0l); c12 = dot16(c12, w, x1l);
+              w = i16x8.extend_high_i8x16_s(r0); c02 = dot16(c02, w, x0h); c12 = dot16(c12, w, x1h);
+              w = i16x8.extend_low_i8x16_s(r1); c03 = dot16(c03, w, x0l); c13 = dot16(c13, w, x1l);
+              w = i16x8.extend_high_i8x16_s(r1); c03 = dot16(c03, w, x0h); c13 = dot16(c13, w, x1h);
+            } else {
+              w = v128.load8x8_s(wp); c00 = dot16(c00, w, x0l); c10 = dot16(c10, w, x1l);
+              w = v128.load8x8_s(wp, 8); c00 = dot16(c00, w, x0h); c10 = dot16(c10, w, x1h);
+              w = v128.load8x8_s(wp, 16); c01 = dot16(c01, w, x0l); c11 = dot16(c11, w, x1l);
+              w = v128.load8x8_s(wp, 24); c01 = dot16(c01, w, x0h); c11 = dot16(c11, w, x1h);
+              w = v128.load8x8_s(wp, 32); c02 = dot16(c02, w, x0l); c12 = dot16(c12, w, x1l);
+              w = v128.load8x8_s(wp, 40); c02 = dot16(c02, w, x0h); c12 = dot16(c12, w, x1h);
+              w = v128.load8x8_s(wp, 48); c03 = dot16(c03, w, x0l); c13 = dot16(c13, w, x1l);
+              w = v128.load8x8_s(wp, 56); c03 = dot16(c03, w, x0h); c13 = dot16(c13, w, x1h);
+            }
+          }
+          const o0 = out + <usize>i * outRow;
+          storeRow4(o0, n0, N, hsum4(c00, c01, c02, c03), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
+          storeRow4(o0 + outRow, n0, N, hsum4(c10, c11, c12, c13), load<i32>(rowZero + (<usize>(i + 1) << 2)), ws, mt, shift, range4 + (<usize>(i + 1) << 5));
         }
-        const o0 = out + <usize>i * outRow;
-        storeRow4(o0, n0, N, hsum4(c00, c01, c02, c03), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
-        storeRow4(o0 + outRow, n0, N, hsum4(c10, c11, c12, c13), load<i32>(rowZero + (<usize>(i + 1) << 2)), ws, mt, shift, range4 + (<usize>(i + 1) << 5));
-      }
-      if (i < m1) {
-        const ar0 = a + <usize>i * aRow;
-        let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
-        for (let p = p0; p < p1; p++) {
-          const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 5;
-          const wp = values + <usize>p * blockBytes;
-          const x0l = v128.load(ar0 + col), x0h = v128.load(ar0 + col, 16);
-          let r0: v128, r1: v128;
-          if (int4) { const v = v128.load(wp); r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4); }
-          else { r0 = v128.load(wp); r1 = v128.load(wp, 16); }
-          c00 = dot16(c00, i16x8.extend_low_i8x16_s(r0), x0l);
-          c00 = dot16(c00, i16x8.extend_high_i8x16_s(r0), x0h);
-          c01 = dot16(c01, i16x8.extend_low_i8x16_s(r1), x0l);
-          c01 = dot16(c01, i16x8.extend_high_i8x16_s(r1), x0h);
-          if (int4) { const v = v128.load(wp, 16); r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4); }
-          else { r0 = v128.load(wp, 32); r1 = v128.load(wp, 48); }
-          c02 = dot16(c02, i16x8.extend_low_i8x16_s(r0), x0l);
-          c02 = dot16(c02, i16x8.extend_high_i8x16_s(r0), x0h);
-          c03 = dot16(c03, i16x8.extend_low_i8x16_s(r1), x0l);
-          c03 = dot16(c03, i16x8.extend_high_i8x16_s(r1), x0h);
+        if (i < m1) {
+          const ar0 = a + <usize>i * aRow;
+          let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
+          for (let p = p0; p < p1; p++) {
+            const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4;
+            const wp = values + <usize>p * blockBytes;
+            const x0l = v128.load8x8_s(ar0 + col), x0h = v128.load8x8_s(ar0 + col, 8);
+            if (int4) {
+              let v = v128.load(wp);
+              let r0 = i8x16.shr_s(i8x16.shl(v, 4), 4), r1 = i8x16.shr_s(v, 4);
+              c00 = dot16(dot16(c00, i16x8.extend_low_i8x16_s(r0), x0l), i16x8.extend_high_i8x16_s(r0), x0h);
+              c01 = dot16(dot16(c01, i16x8.extend_low_i8x16_s(r1), x0l), i16x8.extend_high_i8x16_s(r1), x0h);
+              v = v128.load(wp, 16);
+              r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4);
+              c02 = dot16(dot16(c02, i16x8.extend_low_i8x16_s(r0), x0l), i16x8.extend_high_i8x16_s(r0), x0h);
+              c03 = dot16(dot16(c03, i16x8.extend_low_i8x16_s(r1), x0l), i16x8.extend_high_i8x16_s(r1), x0h);
+            } else {
+              c00 = dot16(dot16(c00, v128.load8x8_s(wp), x0l), v128.load8x8_s(wp, 8), x0h);
+              c01 = dot16(dot16(c01, v128.load8x8_s(wp, 16), x0l), v128.load8x8_s(wp, 24), x0h);
+              c02 = dot16(dot16(c02, v128.load8x8_s(wp, 32), x0l), v128.load8x8_s(wp, 40), x0h);
+              c03 = dot16(dot16(c03, v128.load8x8_s(wp, 48), x0l), v128.load8x8_s(wp, 56), x0h);
+            }
+          }
+          storeRow4(out + <usize>i * outRow, n0, N, hsum4(c00, c01, c02, c03), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
         }
-        storeRow4(out + <usize>i * outRow, n0, N, hsum4(c00, c01, c02, c03), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
       }
     }
+    c0 = c1;
   }
   rangeEnd(range4, M, rowRange);
 }
 
-/** int8 weights, 4x16 blocks, widened int16 activations (both builds). */
+/** int8 weights, 4x16 blocks (both builds). */
 export function spmm_w8_4x16_dot16(
   a: usize, aStride: i32, M: i32, rowptr: usize, colidx: usize, values: usize, N: i32,
   rowZero: usize, wsum: usize, mant: usize, shift: i32, out: usize, outStride: i32, rowRange: usize, range4: usize,
@@ -122,7 +135,7 @@ export function spmm_w8_4x16_dot16(
   spmm4x16Dot16(a, aStride, M, rowptr, colidx, values, N, rowZero, wsum, mant, shift, out, outStride, rowRange, range4, false);
 }
 
-/** int4 weights, 4x16 blocks, widened int16 activations (both builds). */
+/** int4 weights, 4x16 blocks (both builds). */
 export function spmm_w4_4x16_dot16(
   a: usize, aStride: i32, M: i32, rowptr: usize, colidx: usize, values: usize, N: i32,
   rowZero: usize, wsum: usize, mant: usize, shift: i32, out: usize, outStride: i32, rowRange: usize, range4: usize,
@@ -165,62 +178,66 @@ export function spmm_w4_4x16_reldot(
     rangeBegin(range4, M);
     const lowNibble = i8x16.splat(0x0f);
     const signBits = i8x16.splat(<i8>0x88);
-    for (let m0 = 0; m0 < M; m0 += M_TILE) {
-      const m1 = min(m0 + M_TILE, M);
-      for (let br = 0; br < nbr; br++) {
-        const p0 = load<i32>(rowptr + (<usize>br << 2));
-        const p1 = load<i32>(rowptr + (<usize>br << 2), 4);
-        const ws = v128.load(wsum + (<usize>br << 4)), mt = v128.load(mant + (<usize>br << 4));
-        const n0 = br << 2;
-        let i = m0;
-        for (; i + 2 <= m1; i += 2) {
-          const ar0 = a + <usize>i * aRow;
-          const ar1 = ar0 + aRow;
-          let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
-          let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-          let s0 = c00, s1 = c00;
-          for (let p = p0; p < p1; p++) {
-            const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4; // 16 i8 per block column
-            const wp = values + (<usize>p << 5);
-            const x0 = v128.load(ar0 + col), x1 = v128.load(ar1 + col);
-            let v = v128.xor(v128.load(wp), signBits);
-            let u = v128.and(v, lowNibble);
-            c00 = relaxedDot(c00, x0, u); c10 = relaxedDot(c10, x1, u);
-            u = i8x16.shr_u(v, 4);
-            c01 = relaxedDot(c01, x0, u); c11 = relaxedDot(c11, x1, u);
-            v = v128.xor(v128.load(wp, 16), signBits);
-            u = v128.and(v, lowNibble);
-            c02 = relaxedDot(c02, x0, u); c12 = relaxedDot(c12, x1, u);
-            u = i8x16.shr_u(v, 4);
-            c03 = relaxedDot(c03, x0, u); c13 = relaxedDot(c13, x1, u);
-            s0 = sumBytes(s0, x0); s1 = sumBytes(s1, x1);
+    for (let c0 = 0; c0 < nbr; ) {
+      const c1 = chunkEnd(rowptr, c0, nbr, 32);
+      for (let m0 = 0; m0 < M; m0 += M_TILE) {
+        const m1 = min(m0 + M_TILE, M);
+        for (let br = c0; br < c1; br++) {
+          const p0 = load<i32>(rowptr + (<usize>br << 2));
+          const p1 = load<i32>(rowptr + (<usize>br << 2), 4);
+          const ws = v128.load(wsum + (<usize>br << 4)), mt = v128.load(mant + (<usize>br << 4));
+          const n0 = br << 2;
+          let i = m0;
+          for (; i + 2 <= m1; i += 2) {
+            const ar0 = a + <usize>i * aRow;
+            const ar1 = ar0 + aRow;
+            let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
+            let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            let s0 = c00, s1 = c00;
+            for (let p = p0; p < p1; p++) {
+              const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4; // 16 i8 per block column
+              const wp = values + (<usize>p << 5);
+              const x0 = v128.load(ar0 + col), x1 = v128.load(ar1 + col);
+              let v = v128.xor(v128.load(wp), signBits);
+              let u = v128.and(v, lowNibble);
+              c00 = relaxedDot(c00, x0, u); c10 = relaxedDot(c10, x1, u);
+              u = i8x16.shr_u(v, 4);
+              c01 = relaxedDot(c01, x0, u); c11 = relaxedDot(c11, x1, u);
+              v = v128.xor(v128.load(wp, 16), signBits);
+              u = v128.and(v, lowNibble);
+              c02 = relaxedDot(c02, x0, u); c12 = relaxedDot(c12, x1, u);
+              u = i8x16.shr_u(v, 4);
+              c03 = relaxedDot(c03, x0, u); c13 = relaxedDot(c13, x1, u);
+              s0 = sumBytes(s0, x0); s1 = sumBytes(s1, x1);
+            }
+            const o0 = out + <usize>i * outRow;
+            const bias = hsum4(s0, s1, s0, s1); // [sum a0, sum a1, ..]: the w + 8 bias to take off
+            const b0 = i32x4.splat(i32x4.extract_lane(bias, 0) << 3);
+            const b1 = i32x4.splat(i32x4.extract_lane(bias, 1) << 3);
+            storeRow4(o0, n0, N, i32x4.sub(hsum4(c00, c01, c02, c03), b0), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
+            storeRow4(o0 + outRow, n0, N, i32x4.sub(hsum4(c10, c11, c12, c13), b1), load<i32>(rowZero + (<usize>(i + 1) << 2)), ws, mt, shift, range4 + (<usize>(i + 1) << 5));
           }
-          const o0 = out + <usize>i * outRow;
-          const bias = hsum4(s0, s1, s0, s1); // [sum a0, sum a1, ..]: the w + 8 bias to take off
-          const b0 = i32x4.splat(i32x4.extract_lane(bias, 0) << 3);
-          const b1 = i32x4.splat(i32x4.extract_lane(bias, 1) << 3);
-          storeRow4(o0, n0, N, i32x4.sub(hsum4(c00, c01, c02, c03), b0), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
-          storeRow4(o0 + outRow, n0, N, i32x4.sub(hsum4(c10, c11, c12, c13), b1), load<i32>(rowZero + (<usize>(i + 1) << 2)), ws, mt, shift, range4 + (<usize>(i + 1) << 5));
-        }
-        if (i < m1) {
-          const ar0 = a + <usize>i * aRow;
-          let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, s0 = c00;
-          for (let p = p0; p < p1; p++) {
-            const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4;
-            const wp = values + (<usize>p << 5);
-            const x0 = v128.load(ar0 + col);
-            let v = v128.xor(v128.load(wp), signBits);
-            c00 = relaxedDot(c00, x0, v128.and(v, lowNibble));
-            c01 = relaxedDot(c01, x0, i8x16.shr_u(v, 4));
-            v = v128.xor(v128.load(wp, 16), signBits);
-            c02 = relaxedDot(c02, x0, v128.and(v, lowNibble));
-            c03 = relaxedDot(c03, x0, i8x16.shr_u(v, 4));
-            s0 = sumBytes(s0, x0);
+          if (i < m1) {
+            const ar0 = a + <usize>i * aRow;
+            let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, s0 = c00;
+            for (let p = p0; p < p1; p++) {
+              const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4;
+              const wp = values + (<usize>p << 5);
+              const x0 = v128.load(ar0 + col);
+              let v = v128.xor(v128.load(wp), signBits);
+              c00 = relaxedDot(c00, x0, v128.and(v, lowNibble));
+              c01 = relaxedDot(c01, x0, i8x16.shr_u(v, 4));
+              v = v128.xor(v128.load(wp, 16), signBits);
+              c02 = relaxedDot(c02, x0, v128.and(v, lowNibble));
+              c03 = relaxedDot(c03, x0, i8x16.shr_u(v, 4));
+              s0 = sumBytes(s0, x0);
+            }
+            const bias = hsum4(s0, s0, s0, s0);
+            storeRow4(out + <usize>i * outRow, n0, N, i32x4.sub(hsum4(c00, c01, c02, c03), i32x4.shl(bias, 3)), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
           }
-          const bias = hsum4(s0, s0, s0, s0);
-          storeRow4(out + <usize>i * outRow, n0, N, i32x4.sub(hsum4(c00, c01, c02, c03), i32x4.shl(bias, 3)), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
         }
       }
+      c0 = c1;
     }
     rangeEnd(range4, M, rowRange);
   }

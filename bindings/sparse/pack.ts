@@ -22,7 +22,11 @@ export interface IntWeights {
 
 export interface PackOptions {
   block: BlockShape;
-  /** Precomputed dyadic scales (to share them with a dense layer exactly); default toDyadicShared(scales). */
+  /**
+   * Precomputed dyadic scales (to share them with a dense layer exactly); default toDyadicShared(scales, 16),
+   * the 16-bit mantissas that bindings/gemm/pack.ts derives from float scales, so a dense and a sparse
+   * layer packed from the same weights rescale identically.
+   */
   dyadic?: { m: Int32Array; k: number };
   name?: string;
 }
@@ -98,7 +102,7 @@ export function packBlockCsr(w: IntWeights, options: PackOptions): { csr: BlockC
       p++;
     }
   }
-  const dyadic = options.dyadic ?? toDyadicShared(w.scales);
+  const dyadic = options.dyadic ?? toDyadicShared(w.scales, 16);
   if (dyadic.m.length !== N) throw new RangeError(`dyadic: ${name}: ${dyadic.m.length} scale mantissas for ${N} channels`);
   const csr: BlockCsr = { N, K, bits, block, rowPtr, colIdx, values, wsum, scaleM: Int32Array.from(dyadic.m), scaleK: dyadic.k };
   const denseBytes = denseWeightBytes(N, K, bits);

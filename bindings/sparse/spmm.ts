@@ -7,6 +7,20 @@
 import type { DyadicRuntime } from '../runtime/instance.js';
 import { BLOCK_K, blockGrid, blockRows, type BlockCsr } from './format.js';
 import { validateBlockCsr } from './validate.js';
+import { DI_P_LIMIT } from '../gemm/epilogue-reference.js';
+
+/**
+ * Epilogue stage 1 shift: the smallest r with bound * mMax / 2^r + 1/2 < 2^30, bound = K * 255 * 2^(bits-1)
+ * the largest |sum (a - z) w|. The same rule as chooseShift in bindings/gemm/pack.ts (not exported there),
+ * so a sparse layer's outputs equal the dense layer's bit for bit; the sparse bound could be tighter (fewer
+ * stored weights per channel) but equality with dense matters more than one bit of headroom.
+ */
+export function epilogueShift(K: number, bits: number, mMax: number): number {
+  const bound = K * 255 * 2 ** (bits - 1);
+  let r = 0;
+  while (r < 62 && (bound * Math.max(mMax, 1)) / 2 ** r + 0.5 >= DI_P_LIMIT) r++;
+  return r;
+}
 
 /** Offsets (bytes) and sizes of one product, everything already in wasm memory. */
 export interface SparseCallArgs {
@@ -36,16 +50,16 @@ export class SparseLinear {
   readonly name: string;
   /** the kernel export this layer calls on this build */
   readonly kernel: string;
-  /** whether the kernel wants widened int16 activations (dot16) or padded int8 (relaxed dot) */
-  private readonly widen: boolean;
   private readonly rowPtr: number;
   private readonly colIdx: number;
   private readonly values: number;
   private readonly wsum: number;
   private readonly mant: number;
   private readonly ones: number;
-  /** K rounded up to the block width: the stride of prepared activations */
+  /** K rounded up to the block width: activation rows must hold zeros in [K, Kp) */
   readonly Kp: number;
+  /** epilogue stage 1 shift for 'rescale' (see epilogueShift) */
+  readonly shift: number;
 
   private constructor(rt: DyadicRuntime, csr: BlockCsr, name: string) {
     this.rt = rt;
@@ -53,8 +67,8 @@ export class SparseLinear {
     this.name = name;
     const relaxed = rt.build === 'relaxed' && csr.bits === 4 && csr.block === '4x16';
     this.kernel = `spmm_w${csr.bits}_${csr.block}_${relaxed ? 'reldot' : 'dot16'}`;
-    this.widen = !relaxed;
     this.Kp = blockGrid(csr.N, csr.K, csr.block).KB * BLOCK_K;
+    this.shift = epilogueShift(csr.K, csr.bits, csr.scaleM.reduce((a, b) => Math.max(a, b), 0));
     const arena = rt.arena;
     // Per-channel arrays are padded with zeros to whole block rows (the 4x16 kernels load 4 channels).
     const Np = blockGrid(csr.N, csr.K, csr.block).NB * blockRows(csr.block);
@@ -87,7 +101,7 @@ export class SparseLinear {
 
   /** Scratch bytes one call takes from the arena (released before it returns). */
   scratchBytes(M: number): number {
-    return M * this.Kp * (this.widen ? 2 : 1) + 32 * (Math.ceil(M / 4) * 4) + 128;
+    return M * this.Kp + 32 * (Math.ceil(M / 4) * 4) + 128;
   }
 
   /** One product on buffers already in wasm memory (see SparseCallArgs). */
@@ -122,11 +136,22 @@ export class SparseLinear {
     const arena = this.rt.arena;
     const mark = arena.mark();
     try {
-      const prepared = arena.alloc(M * this.Kp * (this.widen ? 2 : 1), `${this.name}: prepared activations`, 64); // [M x Kp] i16 or i8
+      // Rows already padded with zeros up to Kp run in place; otherwise they are copied once.
+      let padded = aStride >= this.Kp && a + (M - 1) * aStride + this.Kp <= mem;
+      if (padded && this.Kp > K) {
+        const bytes = arena.u8(a, (M - 1) * aStride + this.Kp);
+        for (let i = 0; i < M && padded; i++) for (let k = K; k < this.Kp; k++) if (bytes[i * aStride + k] !== 0) { padded = false; break; }
+      }
+      let aRows = a;
+      let aRowStride = aStride;
+      if (!padded) {
+        aRows = arena.alloc(M * this.Kp, `${this.name}: padded activations`, 64); // [M x Kp] i8
+        aRowStride = this.Kp;
+        this.rt.call('sparse_pad_a_i8', a, aStride, M, K, aRows, this.Kp);
+      }
       const range4 = arena.alloc(32 * Math.ceil(M / 4) * 4, `${this.name}: row-range scratch`, 16); // [Mp] x 8 i32
-      this.rt.call(this.widen ? 'sparse_widen_a_i16' : 'sparse_pad_a_i8', a, aStride, M, K, prepared, this.Kp);
       this.rt.call(
-        this.kernel, prepared, this.Kp, M, this.rowPtr, this.colIdx, this.values, N,
+        this.kernel, aRows, aRowStride, M, this.rowPtr, this.colIdx, this.values, N,
         rowZero, this.wsum, mode === 'int32' ? this.ones : this.mant, shift as number, out, outStride, rowRange, range4,
       );
     } finally {

@@ -1,0 +1,101 @@
+// Block-sparse vs dense integer matmul, one process, one thread, both builds:
+//   npm run bench -- sparse [--json FILE] [--quick] [--bits 8|4|both] [--blocks 1x16,4x16]
+// For each (N, K) and M, the dense kernel (bindings/gemm, the real one) runs on the unpruned weights and
+// the block-sparse kernels on the same weights pruned to each sparsity by block magnitude. Both go
+// through the same fused epilogue (stage 1, 'rescale' mode) on buffers already in wasm memory, so the
+// timing is the kernels alone. gops_effective counts dense work: 2*M*N*K / time, so it is comparable
+// across sparsities; speedup_vs_dense = dense time / sparse time at the same shape, build and bits.
+import { loadRuntime } from '../dist/entry/node.js';
+import { packWeights } from '../dist/gemm/pack.js';
+import { pruneToBlockCsr } from '../dist/sparse/prune.js';
+import { SparseLinear } from '../dist/sparse/spmm.js';
+import { measure, machineLine, printTable } from './lib/measure.mjs';
+
+const SPARSITIES = [0, 0.2, 0.3, 0.5, 0.7, 0.9];
+const MS = [1, 16, 128];
+const SHAPES = [[2048, 2048], [5632, 2048]];
+
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+export async function main(args) {
+  const quick = args.includes('--quick');
+  const bitsArg = args.includes('--bits') ? args[args.indexOf('--bits') + 1] : '8';
+  const bitsList = bitsArg === 'both' ? [8, 4] : [Number(bitsArg)];
+  const blocks = args.includes('--blocks') ? args[args.indexOf('--blocks') + 1].split(',') : ['1x16', '4x16'];
+  const shapes = quick ? [SHAPES[0]] : SHAPES;
+  const timing = quick ? { time: 150, warmupTime: 100 } : { time: 200, warmupTime: 100 };
+  const rounds = quick ? 1 : 3;
+  console.log(`sparse vs dense | ${machineLine()}`);
+  const results = [];
+  for (const build of ['simd', 'relaxed']) {
+    const rt = await loadRuntime({ build });
+    for (const bits of bitsList) {
+      for (const [N, K] of shapes) {
+        const r = lcg(N * 31 + K + bits);
+        const qmax = bits === 8 ? 127 : 7;
+        const values = new Int8Array(N * K); // [N, K]
+        for (let i = 0; i < values.length; i++) values[i] = Math.round((r() * 2 - 1) * qmax);
+        const scales = Float64Array.from({ length: N }, () => 0.001 + 0.01 * r());
+        const w = { rows: N, cols: K, bits, values, scales };
+        const Mmax = Math.max(...MS);
+        const arena = rt.arena;
+        const mark = arena.mark();
+        // Shared activation, output and row buffers, sized for the largest M.
+        const Kp = Math.ceil(K / 128) * 128;
+        const aAt = arena.alloc(Mmax * Kp, 'bench activations'); // [Mmax][Kp] int8
+        const zAt = arena.alloc(Mmax * 4, 'bench zero points'); // [Mmax] int32
+        const corrAt = arena.alloc(Mmax * 4, 'bench row corrections'); // [Mmax] int32
+        const outAt = arena.alloc(Mmax * N * 4 + 64, 'bench outputs'); // [Mmax][Np] int32
+        const rangeAt = arena.alloc(Mmax * 8, 'bench row ranges'); // [Mmax] x 2 int32
+        const dense = packWeights(rt, values, { N, K, bits, scale: scales });
+        const layers = [];
+        for (const block of blocks) {
+          for (const sparsity of SPARSITIES) {
+            const { csr, report } = pruneToBlockCsr(w, { block, sparsity, scope: 'row' });
+            layers.push({ block, sparsity, layer: SparseLinear.load(rt, csr, `w${bits} ${block} s${sparsity}`), report });
+          }
+        }
+        arena.ensure(arena.usedBytes + 2 * Mmax * Kp + 32 * Mmax + 1024);
+        const a = arena.i8(aAt, Mmax * Kp);
+        for (let i = 0; i < Mmax; i++) for (let k = 0; k < Kp; k++) a[i * Kp + k] = k < K ? Math.round((r() * 2 - 1) * 127) : 0;
+        arena.i32(zAt, Mmax).fill(3);
+        for (const M of MS) {
+          const denseArgs = [M, dense.Np, dense.Kp, aAt, Kp, dense.wAt, dense.wsumAt, dense.mantAt, dense.shift, zAt];
+          const denseCall = bits === 8
+            ? () => rt.call(dense.kernel, ...denseArgs, outAt, dense.Np, rangeAt)
+            : () => rt.call(dense.kernel, ...denseArgs, corrAt, outAt, dense.Np, rangeAt);
+          const ops = 2 * M * N * K;
+          // Other processes share the 2 cores: alternate dense and sparse over `rounds` and keep each
+          // one's fastest median, so a burst of outside load does not land on one side only.
+          let denseMs = Infinity;
+          const sparseMs = layers.map(() => Infinity);
+          for (let round = 0; round < rounds; round++) {
+            denseMs = Math.min(denseMs, (await measure(`dense w${bits}`, denseCall, timing)).medianMs);
+            for (let j = 0; j < layers.length; j++) {
+              const { block, sparsity, layer } = layers[j];
+              const call = () => layer.run({ a: aAt, aStride: Kp, M, rowZero: zAt, out: outAt, outStride: N, rowRange: rangeAt, mode: 'rescale', shift: layer.shift });
+              sparseMs[j] = Math.min(sparseMs[j], (await measure(`sparse w${bits} ${block} ${sparsity}`, call, timing)).medianMs);
+            }
+          }
+          const denseGops = ops / denseMs / 1e6;
+          results.push({ impl: `dense-w${bits}`, build, block: 'dense', sparsity: 0, M, N, K, gops_effective: +denseGops.toFixed(2), speedup_vs_dense: 1 });
+          layers.forEach(({ block, sparsity }, j) => {
+            results.push({
+              impl: `sparse-w${bits}`, build, block, sparsity, M, N, K,
+              gops_effective: +(ops / sparseMs[j] / 1e6).toFixed(2),
+              speedup_vs_dense: +(denseMs / sparseMs[j]).toFixed(3),
+            });
+          });
+          const rows = results.filter((x) => x.build === build && x.M === M && x.N === N && x.K === K && x.impl.endsWith(`w${bits}`));
+          console.log(`\n${build} w${bits} M=${M} N=${N} K=${K}: dense ${denseGops.toFixed(1)} GOPS`);
+          printTable(['impl', 'block', 'sparsity', 'GOPS eff', 'x dense'], rows.map((x) => [x.impl, x.block, x.sparsity, x.gops_effective, x.speedup_vs_dense]));
+        }
+        arena.release(mark);
+      }
+    }
+  }
+  return { machine: machineLine(), results };
+}
