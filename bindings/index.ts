@@ -6,3 +6,4 @@ export { WasmArena } from './runtime/arena.js';
 export { packWeights, MAX_K, type PackedWeights, type PackWeightsOptions, type WeightBits, type WeightScale } from './gemm/pack.js';
 export { matmul, type MatmulOptions, type MatmulInt8Result, type MatmulInt32Result, type RowScales } from './gemm/matmul.js';
 export { DI_REQUANT_MAX_ERROR_STEPS } from './gemm/epilogue-reference.js';
+export * from './sparse/index.js';
