@@ -11,8 +11,8 @@
 //         the next weights offline: bindings/ops/norm.ts foldNormIntoLinear).
 // Output: y_c = (x_c - mean) / sqrt(mean_c((x - mean)^2) + eps) * gamma_c  (mean = 0 for RMSNorm)
 //         mode 0: int8 [rows, n] (row stride outStride) with per-row (m_y, k_y, z_y) in outM/outK/outZ:
-//                 y ~ m_y / 2^k_y * (q - z_y) -- the DI-MatMul epilogue's format (assembly/epilogue.ts
-//                 di_requant_rows does this last step), ready for the next matmul.
+//                 y ~ m_y / 2^k_y * (q - z_y) -- the DI-MatMul epilogue's format, made by
+//                 assembly/nonlinear/requant.ts (half-step rounding), ready for the next matmul.
 //         mode 1: int32 p [rows, n] with per-row (m_a, k_a): y ~ p * m_a / 2^k_a (|p| < 2^30; no rounding
 //                 to 8 bits, for consumers that want more precision). outZ is not written.
 // Scratch: int32 [n + 4] (16-byte aligned).
@@ -26,7 +26,7 @@
 //   m_a = floor(SN 2^29 / RS), k_a = 29 + gammaK + tn/2 - t/2.
 // x / rms(x) does not depend on x's scale, so the scale enters only through eps.
 
-import { di_requant_rows } from "../epilogue";
+import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
 import { bitlength_i64, bitlength_u32, even_norm_shift, isqrt_i64, mul_pow2_div, shift_i64, SAT62 } from "./intmath";
 
 export function di_norm_rows(
@@ -38,8 +38,6 @@ export function di_norm_rows(
   scratch: usize,
   mode: i32, out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
 ): void {
-  const rangeAt = scratch; // (lo, hi) int32
-  const scaleAt = scratch + 8; // (m_a, k_a) int32
   const pRow = scratch + 16; // int32 [n]
   for (let r = 0; r < rows; r++) {
     const src = x + (<usize>r * <usize>xStride << 2);
@@ -142,14 +140,10 @@ export function di_norm_rows(
       store<i32>(outM + ri, <i32>ma);
       store<i32>(outK + ri, ka);
     } else {
-      store<i32>(rangeAt, lo);
-      store<i32>(rangeAt, hi, 4);
-      store<i32>(scaleAt, <i32>ma);
-      store<i32>(scaleAt, ka, 4);
-      di_requant_rows(
-        pRow, 0, 1, n, rangeAt, scaleAt, scaleAt + 4, 0,
-        out + <usize>r * <usize>outStride, 0, outM + ri, outK + ri, outZ + ri,
-      );
+      quantize_row_i8(pRow, n, lo, hi, <i32>ma, ka, out + <usize>r * <usize>outStride);
+      store<i32>(outM + ri, rq_m);
+      store<i32>(outK + ri, rq_k);
+      store<i32>(outZ + ri, rq_z);
     }
   }
 }

@@ -1,16 +1,76 @@
-// Requantization of int32 rows with a per-row dyadic scale (the residual stream, or any op's int32
-// output) to int8 rows in the DI-MatMul epilogue's format. The per-row arithmetic is the epilogue's
-// (assembly/epilogue.ts di_requant_rows); this file only finds each row's range first.
+// Per-row requantization of int32 rows to int8 for the nonlinear operators' outputs (norm, SwiGLU, RoPE)
+// and for the residual stream before a matmul. Integer arithmetic only. Scalar TypeScript reference:
+// bindings/ops/requant-reference.ts.
 //
-// Contract: p [rows, n] int32 (row stride pStride), |p| < 2^30, real p * m_r / 2^k_r (inM/inK int32 [rows])
-// -> q [rows, n] int8 (row stride outStride) with per-row (m_y, k_y, z_y): real ~ m_y / 2^k_y * (q - z_y),
-// error <= DI_REQUANT_MAX_ERROR_STEPS output steps. Scratch: 8 bytes (the row range).
+// ── Contract ─────────────────────────────────────────────────────────────────────────────────────
+// p [n] int32 with |p| < 2^30, real y = p * m_a / 2^k_a (m_a >= 1, k_a any sign), row range
+// lo = min(0, min p), hi = max(0, max p)  ->  q [n] int8 with (m_y, k_y, z_y):
+//     y ~ m_y / 2^k_y * (q - z_y)        -- the DI-MatMul epilogue's output format (assembly/epilogue.ts),
+// so every op's int8 output feeds the next matmul unchanged.
+//   R = max(hi - lo, 1), S = bitlength(R) + 22, M = floor(254 * 2^S / R)   (one division per row)
+//   z_y = round_half_up(-lo * M / 2^S) - 127,   q = round_half_up(p * M / 2^S) + z_y
+//   m_y = round_half_up(m_a 2^t / M) with t = 15 + bitlength(M) - bitlength(m_a), k_y = k_a + t - S.
+// Why not di_requant_rows: it rounds q from (p - lo) and z_y separately, so q - z_y carries both roundings
+// (up to 1 step). Rounding p alone and adding the integer z_y leaves half a step; 254 rather than 255
+// levels keep q within -127..127 without a clamp (round(v) + round(w) <= v + w + 1 <= 255).
+// |error| <= REQUANT_MAX_ERROR_STEPS (0.5 + 254 * 2^-15) output steps.
 
-import { di_requant_rows } from "../epilogue";
+import { mul_dyadic_i32x4, rshift_round_i64 } from "../dyadic";
+import { bitlength_i64 } from "./intmath";
 
+// Output row parameters of the last quantize_row_i8 call.
+export let rq_m: i32 = 0;
+export let rq_k: i32 = 0;
+export let rq_z: i32 = 0;
+
+/** Quantizes one row (see the contract); sets rq_m, rq_k, rq_z. p and out may not alias. */
+export function quantize_row_i8(p: usize, n: i32, lo: i32, hi: i32, ma: i32, ka: i32, out: usize): void {
+  if (lo > 0) lo = 0;
+  if (hi < 0) hi = 0;
+  let range = <i64>hi - <i64>lo;
+  if (range < 1) range = 1;
+  const s = bitlength_i64(range) + 22;
+  const mr = (<i64>254 << s) / range;
+  const z = <i32>rshift_round_i64(-<i64>lo * mr, s) - 127;
+  const mr4 = i32x4.splat(<i32>mr);
+  const z4 = i32x4.splat(z);
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const o = p + (<usize>j << 2);
+    const q0 = i32x4.add(mul_dyadic_i32x4(v128.load(o), mr4, s), z4);
+    const q1 = i32x4.add(mul_dyadic_i32x4(v128.load(o, 16), mr4, s), z4);
+    const q2 = i32x4.add(mul_dyadic_i32x4(v128.load(o, 32), mr4, s), z4);
+    const q3 = i32x4.add(mul_dyadic_i32x4(v128.load(o, 48), mr4, s), z4);
+    v128.store(out + <usize>j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+  }
+  for (; j < n; j++) {
+    const q = <i32>rshift_round_i64(<i64>load<i32>(p + (<usize>j << 2)) * mr, s) + z;
+    store<i8>(out + <usize>j, <i8>q);
+  }
+  let m = <i64>ma;
+  if (m < 1) m = 1;
+  const t = 15 + bitlength_i64(mr) - bitlength_i64(m);
+  rq_m = <i32>(((m << (t + 1)) + mr) / (mr << 1));
+  rq_k = ka + t - s;
+  rq_z = z;
+}
+
+// @ts-ignore: decorator
+@inline export function hmin_i32x4(v: v128): i32 {
+  return min(min(i32x4.extract_lane(v, 0), i32x4.extract_lane(v, 1)), min(i32x4.extract_lane(v, 2), i32x4.extract_lane(v, 3)));
+}
+
+// @ts-ignore: decorator
+@inline export function hmax_i32x4(v: v128): i32 {
+  return max(max(i32x4.extract_lane(v, 0), i32x4.extract_lane(v, 1)), max(i32x4.extract_lane(v, 2), i32x4.extract_lane(v, 3)));
+}
+
+/**
+ * Rows of int32 (p [rows, n], row stride pStride, |p| < 2^30, per-row scales inM/inK int32 [rows]) to int8
+ * rows (row stride outStride) with per-row (m_y, k_y, z_y) in outM/outK/outZ (int32 [rows]).
+ */
 export function di_requant_i32_rows(
   p: usize, rows: i32, n: i32, pStride: i32, inM: usize, inK: usize,
-  scratch: usize,
   out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
 ): void {
   for (let r = 0; r < rows; r++) {
@@ -24,18 +84,16 @@ export function di_requant_i32_rows(
       lo4 = i32x4.min_s(lo4, v);
       hi4 = i32x4.max_s(hi4, v);
     }
-    let lo = min(min(i32x4.extract_lane(lo4, 0), i32x4.extract_lane(lo4, 1)), min(i32x4.extract_lane(lo4, 2), i32x4.extract_lane(lo4, 3)));
-    let hi = max(max(i32x4.extract_lane(hi4, 0), i32x4.extract_lane(hi4, 1)), max(i32x4.extract_lane(hi4, 2), i32x4.extract_lane(hi4, 3)));
+    let lo = hmin_i32x4(lo4);
+    let hi = hmax_i32x4(hi4);
     for (; j < n; j++) {
       const v = load<i32>(src + (<usize>j << 2));
       lo = min(lo, v);
       hi = max(hi, v);
     }
-    store<i32>(scratch, lo);
-    store<i32>(scratch, hi, 4);
-    di_requant_rows(
-      src, 0, 1, n, scratch, inM + ri, inK + ri, 0,
-      out + <usize>r * <usize>outStride, 0, outM + ri, outK + ri, outZ + ri,
-    );
+    quantize_row_i8(src, n, lo, hi, load<i32>(inM + ri), load<i32>(inK + ri), out + <usize>r * <usize>outStride);
+    store<i32>(outM + ri, rq_m);
+    store<i32>(outK + ri, rq_k);
+    store<i32>(outZ + ri, rq_z);
   }
 }

@@ -11,7 +11,7 @@
 //         table: int16 [maxPos, headDim, 2]: for position t and element j the pair (C, S) with
 //         C = round(cos(t w_i) 2^14), S = +-round(sin(t w_i) 2^14) signed for the element's role, so that
 //         rotated[j] = x[j] * C + x[partner(j)] * S for both layouts (partner: the other half of j's pair).
-// Output: the rotated rows in the same shape, mode 0: int8 with per-row (m_y, k_y, z_y) (di_requant_rows);
+// Output: the rotated rows in the same shape, mode 0: int8 with per-row (m_y, k_y, z_y) (assembly/nonlinear/requant.ts);
 //         mode 1: int32 p with per-row (m_a, k_a) = (m, k + 14) (|p| < 2^23). Positions outside
 //         [0, maxPos) are clamped (the TypeScript wrapper rejects them first).
 // Scratch: int32 [heads * headDim + 4] (16-byte aligned).
@@ -19,7 +19,7 @@
 // Method: p[j] = (x[j] - z) C[j] + (x[partner(j)] - z) S[j] with i32x4.dot_i16x8_s on interleaved
 // (x[j], x[partner(j)]) lanes against the interleaved table: 8 elements per pair of dot products.
 
-import { di_requant_rows } from "../epilogue";
+import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
 
 // @ts-ignore: decorator
 @inline function rope_scalar(src: usize, z: i32, tab: usize, j: i32, partner: i32): i32 {
@@ -44,8 +44,6 @@ export function di_rope_rows(
   scratch: usize,
   mode: i32, out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
 ): void {
-  const rangeAt = scratch;
-  const scaleAt = scratch + 8;
   const pRow = scratch + 16;
   const width = heads * headDim;
   const halfDim = headDim >> 1;
@@ -103,14 +101,10 @@ export function di_rope_rows(
         lo = min(lo, p);
         hi = max(hi, p);
       }
-      store<i32>(rangeAt, lo);
-      store<i32>(rangeAt, hi, 4);
-      store<i32>(scaleAt, load<i32>(inM + ri));
-      store<i32>(scaleAt, load<i32>(inK + ri) + 14, 4);
-      di_requant_rows(
-        pRow, 0, 1, width, rangeAt, scaleAt, scaleAt + 4, 0,
-        out + <usize>r * <usize>outStride, 0, outM + ri, outK + ri, outZ + ri,
-      );
+      quantize_row_i8(pRow, width, lo, hi, load<i32>(inM + ri), load<i32>(inK + ri) + 14, out + <usize>r * <usize>outStride);
+      store<i32>(outM + ri, rq_m);
+      store<i32>(outK + ri, rq_k);
+      store<i32>(outZ + ri, rq_z);
     }
   }
 }

@@ -9,7 +9,7 @@
 //         smooth: int16 [n] with 1 / s_c = a_c / 2^smoothK (a_c >= 0); smooth = 0 (null): s_c = 1.
 //         FSBR folds s into the weights (gate rows * s, up rows / s) so g * sigmoid(g / s) * u is exact.
 // Output: y = g * sigmoid(g / s_c) [* u]
-//         mode 0: int8 [rows, n] with per-row (m_y, k_y, z_y), the epilogue's format (di_requant_rows);
+//         mode 0: int8 [rows, n] with per-row (m_y, k_y, z_y), the epilogue's format (assembly/nonlinear/requant.ts);
 //         mode 1: int32 p [rows, n] with per-row (m_a, k_a), y ~ p * m_a / 2^k_a (|p| < 2^30).
 // Scratch: int32 [n + 4] (16-byte aligned).
 //
@@ -22,7 +22,7 @@
 // SiLU: p = d * sigma (|p| < 2^23, scale s_g 2^-15); SwiGLU: p = ((d * sigma) >> 2) * (up - z_u)
 // (|p| < 2^29, scale s_g s_u 2^-13).
 
-import { di_requant_rows } from "../epilogue";
+import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
 import {
   exp_params, ep_pre, ep_mul, ep_half, ep_shift, ep_clip_u,
   exp_z_i32x4, exp_z, exp2_neg_q30_i32x4, exp2_neg_q30,
@@ -62,8 +62,6 @@ export function di_swiglu_rows(
   scratch: usize,
   mode: i32, out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
 ): void {
-  const rangeAt = scratch;
-  const scaleAt = scratch + 8;
   const pRow = scratch + 16;
   const hasUp = up != 0;
   const hasSmooth = smooth != 0;
@@ -129,14 +127,10 @@ export function di_swiglu_rows(
       store<i32>(outM + ri, <i32>ma);
       store<i32>(outK + ri, ka);
     } else {
-      store<i32>(rangeAt, lo);
-      store<i32>(rangeAt, hi, 4);
-      store<i32>(scaleAt, <i32>ma);
-      store<i32>(scaleAt, ka, 4);
-      di_requant_rows(
-        pRow, 0, 1, n, rangeAt, scaleAt, scaleAt + 4, 0,
-        out + <usize>r * <usize>outStride, 0, outM + ri, outK + ri, outZ + ri,
-      );
+      quantize_row_i8(pRow, n, lo, hi, <i32>ma, ka, out + <usize>r * <usize>outStride);
+      store<i32>(outM + ri, rq_m);
+      store<i32>(outK + ri, rq_k);
+      store<i32>(outZ + ri, rq_z);
     }
   }
 }

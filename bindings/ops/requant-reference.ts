@@ -1,0 +1,70 @@
+// Scalar reference of the operators' int8 row quantizer (assembly/nonlinear/requant.ts holds the
+// contract): BigInt, exact. Also float64 helpers to read any (q, m, k, z) row back for tests.
+
+import { rshiftRound } from '../quant/dyadic.js';
+import type { RowParams } from '../gemm/epilogue-reference.js';
+import { bitLength } from './intmath-reference.js';
+
+/** Worst-case error of a requantized output in output steps: half a step plus m_y's rounding. */
+export const REQUANT_MAX_ERROR_STEPS = 0.5 + 254 * 2 ** -15;
+
+/** One row: p [n] int32 with real scale m_a / 2^k_a -> q [n] int8 and (m_y, k_y, z_y). */
+export function quantizeRowRef(p: ArrayLike<number>, ma: number, ka: number): { q: Int8Array; m: number; k: number; z: number } {
+  let lo = 0;
+  let hi = 0;
+  for (let j = 0; j < p.length; j++) {
+    lo = Math.min(lo, p[j]);
+    hi = Math.max(hi, p[j]);
+  }
+  let range = BigInt(hi) - BigInt(lo);
+  if (range < 1n) range = 1n;
+  const s = bitLength(range) + 22;
+  const mr = (254n << BigInt(s)) / range;
+  const z = Number(rshiftRound(-BigInt(lo) * mr, s)) - 127;
+  const q = new Int8Array(p.length); // [n]
+  for (let j = 0; j < p.length; j++) {
+    const v = Number(rshiftRound(BigInt(p[j]) * mr, s)) + z;
+    if (v < -128 || v > 127) throw new Error(`requant reference: q[${j}] = ${v} left int8`);
+    q[j] = v;
+  }
+  const m = BigInt(Math.max(ma, 1));
+  const t = 15 + bitLength(mr) - bitLength(m);
+  const my = ((m << BigInt(t + 1)) + mr) / (mr << 1n);
+  return { q, m: Number(my), k: ka + t - s, z };
+}
+
+/** Rows: p [rows, n] with per-row (m_a, k_a) -> q [rows, n] int8 with per-row (m, k, z). */
+export function requantI32RowsRef(
+  p: Int32Array, rows: number, n: number, scale: { m: ArrayLike<number>; k: ArrayLike<number> },
+): { q: Int8Array; params: RowParams } {
+  const q = new Int8Array(rows * n); // [rows, n]
+  const params: RowParams = { m: new Int32Array(rows), k: new Int32Array(rows), z: new Int32Array(rows) };
+  for (let r = 0; r < rows; r++) {
+    const row = quantizeRowRef(p.subarray(r * n, (r + 1) * n), scale.m[r], scale.k[r]);
+    q.set(row.q, r * n);
+    params.m[r] = row.m;
+    params.k[r] = row.k;
+    params.z[r] = row.z;
+  }
+  return { q, params };
+}
+
+/** float64 values of int8 rows with per-row (m, k, z) (for tests and debugging, not inference). */
+export function dequantizeRows(q: Int8Array, rows: number, n: number, params: RowParams): Float64Array {
+  const y = new Float64Array(rows * n); // [rows, n]
+  for (let r = 0; r < rows; r++) {
+    const s = params.m[r] / 2 ** params.k[r];
+    for (let j = 0; j < n; j++) y[r * n + j] = (q[r * n + j] - params.z[r]) * s;
+  }
+  return y;
+}
+
+/** float64 values of int32 rows with per-row (m, k). */
+export function dequantizeI32Rows(p: Int32Array, rows: number, n: number, scale: { m: ArrayLike<number>; k: ArrayLike<number> }): Float64Array {
+  const y = new Float64Array(rows * n); // [rows, n]
+  for (let r = 0; r < rows; r++) {
+    const s = scale.m[r] / 2 ** scale.k[r];
+    for (let j = 0; j < n; j++) y[r * n + j] = p[r * n + j] * s;
+  }
+  return y;
+}
