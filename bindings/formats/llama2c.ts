@@ -3,6 +3,7 @@
 // tensor size, so the total is checked against the file length before any tensor is copied.
 import { ByteReader, asBytes } from './byte-reader.js';
 import { ModelFormatError } from './errors.js';
+import { GgmlType, decodeTensor } from './tensor-types.js';
 import { type LlamaConfig, validateConfig } from '../model/config.js';
 import { type LayerWeights, type LlamaWeights, validateWeights } from '../model/weights.js';
 
@@ -76,9 +77,8 @@ export function parseLlama2cCheckpoint(data: ArrayBuffer | ArrayBufferView, file
     throw new ModelFormatError(file, `truncated: the header (dim ${dim}, layers ${L}, vocab ${vocabSize}, seq_len ${seqLen}) needs ${floats * 4} bytes of weights, the file has ${available}`);
   }
   const take = (n: number) => {
-    const out = new Float32Array(n); // [n] copied so it is aligned and independent of the file buffer
-    const dv = new DataView(bytes.buffer, bytes.byteOffset + r.pos, n * 4);
-    for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true);
+    // [n] copied so it is aligned and independent of the file buffer
+    const out = decodeTensor(GgmlType.F32, bytes.subarray(r.pos, r.pos + 4 * n), n);
     r.pos += 4 * n;
     return out;
   };

@@ -80,6 +80,9 @@ export function bfloat16ToFloat(b: number): number {
   return bfScratch.getFloat32(0);
 }
 
+/** Files are little-endian; on a little-endian host float32 data can be copied as is. */
+export const LITTLE_ENDIAN_HOST = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /**
  * Decodes `elements` elements of `type` from `src` (exactly tensorByteSize bytes) into a new float32
  * array. The caller has already checked the type is known and the bytes exist.
@@ -90,7 +93,8 @@ export function decodeTensor(type: number, src: Uint8Array, elements: number): F
   const f16 = (at: number) => halfToFloat(dv.getUint16(at, true));
   switch (type) {
     case GgmlType.F32:
-      for (let i = 0; i < elements; i++) out[i] = dv.getFloat32(4 * i, true);
+      if (LITTLE_ENDIAN_HOST) out.set(new Float32Array(src.slice().buffer)); // one bulk copy (slice realigns)
+      else for (let i = 0; i < elements; i++) out[i] = dv.getFloat32(4 * i, true);
       break;
     case GgmlType.F16:
       for (let i = 0; i < elements; i++) out[i] = f16(2 * i);
