@@ -19,6 +19,9 @@
 
 import { NR, hsum4, finish_row, channel_block } from "./tile";
 
+/** Scratch for one tile's 8 accumulators between its two passes (static: the kernels allocate nothing). */
+const TILE_ACCS: usize = memory.data(128, 16);
+
 // @ts-ignore: decorator
 @inline function block_k(bits: i32): i32 {
   return bits == 4 ? 32 : bits == 6 ? 64 : 128;
@@ -80,35 +83,54 @@ import { NR, hsum4, finish_row, channel_block } from "./tile";
   return i16x8.splat(<i16>(<i32>128 >> ((u << 1) + half)));
 }
 
-/** Two rows x four channels over all of Kp. */
+/**
+ * acc pair for two rows x two channels (c, c+1 of the tile at wt) over all of Kp: stores the four
+ * accumulators at `accs` (row 0 ch c, row 0 ch c+1, row 1 ch c, row 1 ch c+1). Two channels at a time,
+ * not four: 4 accumulators + 4 activation vectors + decoded weights + mask fit the 15 allocatable xmm
+ * registers, where a 2x4 tile spilled to the stack in the inner loop; the decode per channel is still
+ * shared by both rows, so the op count per MAC is the same.
+ * The k loop steps one 32-k unit at a time, its index within the block computed (W4's single-unit
+ * blocks need no inner loop).
+ */
+// @ts-ignore: decorator
+@inline function pass_2x2(bits: i32, a0: usize, a1: usize, wt: usize, c: i32, kp: i32, accs: usize): void {
+  const bk = block_k(bits);
+  const bb = (bk * bits) >> 3;
+  const unitMask = (bk >> 5) - 1;
+  const blockShift = bits == 4 ? 5 : bits == 6 ? 6 : 7;
+  let c00 = i32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
+  const wc = wt + <usize>(c * bb);
+  for (let k = 0; k < kp; k += 32) {
+    const u = (k >> 5) & unitMask;
+    const wb = wc + <usize>((k >> blockShift) * NR * bb);
+    const ka = <usize>k;
+    const x0l = v128.load(a0 + ka), x0h = v128.load(a0 + ka, 16);
+    const x1l = v128.load(a1 + ka), x1h = v128.load(a1 + ka, 16);
+    const mcl = crumb_mul(u, 0), mch = crumb_mul(u, 1), mbl = bit_mul(u, 0), mbh = bit_mul(u, 1);
+    let wl = decode(bits, wb, u, 0, mcl, mbl), wh = decode(bits, wb, u, 1, mch, mbh);
+    c00 = dot32(bits, c00, x0l, wl, x0h, wh);
+    c10 = dot32(bits, c10, x1l, wl, x1h, wh);
+    wl = decode(bits, wb + <usize>bb, u, 0, mcl, mbl); wh = decode(bits, wb + <usize>bb, u, 1, mch, mbh);
+    c01 = dot32(bits, c01, x0l, wl, x0h, wh);
+    c11 = dot32(bits, c11, x1l, wl, x1h, wh);
+  }
+  v128.store(accs, c00);
+  v128.store(accs, c01, 16);
+  v128.store(accs, c10, 32);
+  v128.store(accs, c11, 48);
+}
+
+/** Two rows x four channels: two 2x2 passes, then the fused epilogue for both rows. */
 // @ts-ignore: decorator
 @inline function tile_2x4(
   bits: i32, a0: usize, a1: usize, wt: usize, kp: i32, i: i32, n: i32,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
-  const bk = block_k(bits);
-  const bb = (bk * bits) >> 3;
-  const units = bk >> 5;
-  let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
-  let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-  let wb = wt;
-  for (let k = 0; k < kp; k += bk) {
-    for (let u = 0; u < units; u++) {
-      const ka = <usize>(k + (u << 5));
-      const x0l = v128.load(a0 + ka), x0h = v128.load(a0 + ka, 16);
-      const x1l = v128.load(a1 + ka), x1h = v128.load(a1 + ka, 16);
-      const mcl = crumb_mul(u, 0), mch = crumb_mul(u, 1), mbl = bit_mul(u, 0), mbh = bit_mul(u, 1);
-      let wl = decode(bits, wb, u, 0, mcl, mbl), wh = decode(bits, wb, u, 1, mch, mbh);
-      c00 = dot32(bits, c00, x0l, wl, x0h, wh); c10 = dot32(bits, c10, x1l, wl, x1h, wh);
-      wl = decode(bits, wb + <usize>bb, u, 0, mcl, mbl); wh = decode(bits, wb + <usize>bb, u, 1, mch, mbh);
-      c01 = dot32(bits, c01, x0l, wl, x0h, wh); c11 = dot32(bits, c11, x1l, wl, x1h, wh);
-      wl = decode(bits, wb + <usize>(2 * bb), u, 0, mcl, mbl); wh = decode(bits, wb + <usize>(2 * bb), u, 1, mch, mbh);
-      c02 = dot32(bits, c02, x0l, wl, x0h, wh); c12 = dot32(bits, c12, x1l, wl, x1h, wh);
-      wl = decode(bits, wb + <usize>(3 * bb), u, 0, mcl, mbl); wh = decode(bits, wb + <usize>(3 * bb), u, 1, mch, mbh);
-      c03 = dot32(bits, c03, x0l, wl, x0h, wh); c13 = dot32(bits, c13, x1l, wl, x1h, wh);
-    }
-    wb += <usize>(NR * bb);
-  }
+  const accs = TILE_ACCS;
+  pass_2x2(bits, a0, a1, wt, 0, kp, accs);
+  pass_2x2(bits, a0, a1, wt, 2, kp, accs + 64);
+  const c00 = v128.load(accs), c01 = v128.load(accs, 16), c10 = v128.load(accs, 32), c11 = v128.load(accs, 48);
+  const c02 = v128.load(accs, 64), c03 = v128.load(accs, 80), c12 = v128.load(accs, 96), c13 = v128.load(accs, 112);
   const cw = wsum + (<usize>n << 2);
   const cm = mant + (<usize>n << 2);
   const d0 = out + ((<usize>i * <usize>outStride + <usize>n) << 2);
@@ -126,20 +148,18 @@ import { NR, hsum4, finish_row, channel_block } from "./tile";
 ): void {
   const bk = block_k(bits);
   const bb = (bk * bits) >> 3;
-  const units = bk >> 5;
+  const unitMask = (bk >> 5) - 1;
+  const blockShift = bits == 4 ? 5 : bits == 6 ? 6 : 7;
   let c0 = i32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
-  let wb = wt;
-  for (let k = 0; k < kp; k += bk) {
-    for (let u = 0; u < units; u++) {
-      const ka = <usize>(k + (u << 5));
-      const xl = v128.load(a0 + ka), xh = v128.load(a0 + ka, 16);
-      const mcl = crumb_mul(u, 0), mch = crumb_mul(u, 1), mbl = bit_mul(u, 0), mbh = bit_mul(u, 1);
-      c0 = dot32(bits, c0, xl, decode(bits, wb, u, 0, mcl, mbl), xh, decode(bits, wb, u, 1, mch, mbh));
-      c1 = dot32(bits, c1, xl, decode(bits, wb + <usize>bb, u, 0, mcl, mbl), xh, decode(bits, wb + <usize>bb, u, 1, mch, mbh));
-      c2 = dot32(bits, c2, xl, decode(bits, wb + <usize>(2 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(2 * bb), u, 1, mch, mbh));
-      c3 = dot32(bits, c3, xl, decode(bits, wb + <usize>(3 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(3 * bb), u, 1, mch, mbh));
-    }
-    wb += <usize>(NR * bb);
+  for (let k = 0; k < kp; k += 32) {
+    const u = (k >> 5) & unitMask;
+    const wb = wt + <usize>((k >> blockShift) * NR * bb);
+    const xl = v128.load(a0 + <usize>k), xh = v128.load(a0 + <usize>k, 16);
+    const mcl = crumb_mul(u, 0), mch = crumb_mul(u, 1), mbl = bit_mul(u, 0), mbh = bit_mul(u, 1);
+    c0 = dot32(bits, c0, xl, decode(bits, wb, u, 0, mcl, mbl), xh, decode(bits, wb, u, 1, mch, mbh));
+    c1 = dot32(bits, c1, xl, decode(bits, wb + <usize>bb, u, 0, mcl, mbl), xh, decode(bits, wb + <usize>bb, u, 1, mch, mbh));
+    c2 = dot32(bits, c2, xl, decode(bits, wb + <usize>(2 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(2 * bb), u, 1, mch, mbh));
+    c3 = dot32(bits, c3, xl, decode(bits, wb + <usize>(3 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(3 * bb), u, 1, mch, mbh));
   }
   const ri = <usize>i << 2;
   finish_row(hsum4(c0, c1, c2, c3),
