@@ -1,6 +1,5 @@
 // The three `dyadic` commands. Text goes to stdout (streamed as it is generated), statistics and
 // progress to stderr, as llama.cpp does; --json replaces both with one JSON object on stdout.
-import { readFileSync } from 'node:fs';
 import { type LlamaConfig, kvCacheBytes, parameterCount } from '../model/config.js';
 import { createEngine, engineModes } from '../model/engines.js';
 import { evaluate, splitStories } from '../model/evaluate.js';
@@ -9,7 +8,7 @@ import type { LoadedModel } from '../model/load.js';
 import { Sampler } from '../sampling/sampler.js';
 import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
 import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
-import { loadModelFromPath, loadTokenizerFromPath } from './node-files.js';
+import { loadModelFromPath, loadTokenizerFromPath, readBytes } from './node-files.js';
 
 /** The stories260K protocol scores at most this many tokens per story (its training context). */
 export const EVAL_CONTEXT = 512;
@@ -83,12 +82,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const model = requireModel(f);
   const tokenizer = tokenizerFor(f, model);
   if (typeof f.text !== 'string') throw new UsageError('--text FILE is required');
-  let stories: string[];
-  try {
-    stories = splitStories(readFileSync(f.text, 'utf8'));
-  } catch (e) {
-    throw new Error(`cannot read ${f.text}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  let stories = splitStories(new TextDecoder().decode(readBytes(f.text)));
   if (f.stories !== undefined) {
     const n = f.stories as number;
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--stories ${n} must be a positive integer`);

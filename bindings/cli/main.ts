@@ -2,8 +2,9 @@
 // `dyadic`: generate text, measure perplexity, or describe a model file. Errors in the input (a bad
 // file, a bad flag, a token or prompt that does not fit) end with one line naming the problem and exit
 // status 1 (2 for usage); anything else is a bug and keeps its stack trace.
-import { ModelFormatError } from '../formats/errors.js';
+import { InvalidInputError, ModelFormatError } from '../formats/errors.js';
 import { UsageError } from './args.js';
+import { FileReadError } from './node-files.js';
 import { evalCommand, generateCommand, infoCommand } from './commands.js';
 
 const USAGE = `usage:
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dyadic ${name}: ${e.message}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ModelFormatError || e instanceof RangeError || (e instanceof Error && e.message.startsWith('cannot read'))) {
+    if (e instanceof ModelFormatError || e instanceof InvalidInputError || e instanceof FileReadError) {
       process.stderr.write(`dyadic ${name}: ${e.message}\n`);
       return 1;
     }

@@ -6,11 +6,16 @@ import { basename, dirname, join } from 'node:path';
 import { type LoadedModel, loadModel, loadTokenizer } from '../model/load.js';
 import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
 
-function readBytes(path: string): Uint8Array {
+/** A path that cannot be read (missing, a directory, no permission). */
+export class FileReadError extends Error {
+  override name = 'FileReadError';
+}
+
+export function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new FileReadError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 

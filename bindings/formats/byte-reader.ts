@@ -5,9 +5,13 @@ import { ModelFormatError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8');
 
-/** Accepts whatever a host hands us (fs Buffer, fetch ArrayBuffer, a Uint8Array view) without copying. */
+/**
+ * Accepts whatever a host hands us (fs Buffer, fetch ArrayBuffer, a Uint8Array view) without copying.
+ * Always a plain Uint8Array: a Node Buffer's slice() shares memory (and its .buffer is a pool), which
+ * would corrupt the copies the readers take.
+ */
 export function asBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (data instanceof Uint8Array) return data;
+  if (data instanceof Uint8Array && data.constructor === Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return new Uint8Array(data);
 }

@@ -1,5 +1,5 @@
-// One error type for every problem found in a model or tokenizer file, so callers (the CLI, the fuzz
-// test) can tell "this file is bad, and here is why" apart from a bug in dyadic.
+// Error types for bad input, so callers (the CLI, the fuzz test) can tell "this file / this request
+// is bad, and here is why" apart from a bug in dyadic (which keeps its own error type and stack).
 
 /** A model, tokenizer or config file that cannot be used; the message names the file and the culprit. */
 export class ModelFormatError extends Error {
@@ -9,5 +9,16 @@ export class ModelFormatError extends Error {
   ) {
     super(`${file}: ${detail}`);
     this.name = 'ModelFormatError';
+  }
+}
+
+/**
+ * A request that does not fit the model: token id outside the vocabulary, position or prompt beyond the
+ * context, a KV cache over budget, a bad sampling setting or engine mode. A RangeError, named.
+ */
+export class InvalidInputError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInputError';
   }
 }

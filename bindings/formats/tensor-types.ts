@@ -93,7 +93,7 @@ export function decodeTensor(type: number, src: Uint8Array, elements: number): F
   const f16 = (at: number) => halfToFloat(dv.getUint16(at, true));
   switch (type) {
     case GgmlType.F32:
-      if (LITTLE_ENDIAN_HOST) out.set(new Float32Array(src.slice().buffer)); // one bulk copy (slice realigns)
+      if (LITTLE_ENDIAN_HOST) out.set(new Float32Array(Uint8Array.prototype.slice.call(src).buffer)); // bulk copy (slice realigns)
       else for (let i = 0; i < elements; i++) out[i] = dv.getFloat32(4 * i, true);
       break;
     case GgmlType.F16:

@@ -1,5 +1,6 @@
 // Inference engines by mode name. The CLI and the evaluators only see LanguageModel, so an integer
 // engine (another issue) registers itself here and is picked with `--mode NAME`.
+import { InvalidInputError } from '../formats/errors.js';
 import type { LoadedModel } from './load.js';
 import type { LanguageModel } from './language-model.js';
 import { FloatLlama } from './float-llama.js';
@@ -23,6 +24,6 @@ export function engineModes(): string[] {
 
 export async function createEngine(mode: string, model: LoadedModel, options: EngineOptions = {}): Promise<LanguageModel> {
   const factory = engines.get(mode);
-  if (!factory) throw new RangeError(`unknown mode "${mode}" (available: ${engineModes().join(', ')})`);
+  if (!factory) throw new InvalidInputError(`unknown mode "${mode}" (available: ${engineModes().join(', ')})`);
   return factory(model, options);
 }

@@ -2,6 +2,7 @@
 // top to bottom, every buffer allocated once in the constructor. It is the oracle the integer engines
 // are checked against, so it is written to be read: RMSNorm -> attention (RoPE, GQA, KV cache) ->
 // residual -> RMSNorm -> SwiGLU FFN -> residual, then the final norm and the output projection.
+import { InvalidInputError } from '../formats/errors.js';
 import { type LlamaConfig, kvCacheBytes } from './config.js';
 import { type LanguageModel, checkStep } from './language-model.js';
 import type { LlamaWeights } from './weights.js';
@@ -98,12 +99,12 @@ export class FloatLlama implements LanguageModel {
     const c = config;
     const maxPositions = options.maxPositions ?? c.contextLength;
     if (!Number.isInteger(maxPositions) || maxPositions < 1 || maxPositions > c.contextLength) {
-      throw new RangeError(`maxPositions ${maxPositions} must be in 1..contextLength (${c.contextLength})`);
+      throw new InvalidInputError(`maxPositions ${maxPositions} must be in 1..contextLength (${c.contextLength})`);
     }
     const cacheBytes = kvCacheBytes(c, maxPositions);
     const budget = options.maxCacheBytes ?? 2 ** 30;
     if (cacheBytes > budget) {
-      throw new RangeError(`a KV cache for ${maxPositions} positions needs ${cacheBytes} bytes, over the ${budget}-byte budget; pass a smaller context (-c)`);
+      throw new InvalidInputError(`a KV cache for ${maxPositions} positions needs ${cacheBytes} bytes, over the ${budget}-byte budget; pass a smaller context (-c)`);
     }
     this.maxPositions = maxPositions;
     const qDim = c.nHeads * c.headDim;
@@ -223,9 +224,9 @@ export class FloatLlama implements LanguageModel {
   }
 
   prefill(tokens: ArrayLike<number>, startPos: number, onLogits?: (i: number, logits: Float32Array) => void): Float32Array {
-    if (tokens.length === 0) throw new RangeError('prefill needs at least one token');
+    if (tokens.length === 0) throw new InvalidInputError('prefill needs at least one token');
     if (startPos + tokens.length > this.maxPositions) {
-      throw new RangeError(`${tokens.length} tokens from position ${startPos} do not fit in the context of ${this.maxPositions} positions`);
+      throw new InvalidInputError(`${tokens.length} tokens from position ${startPos} do not fit in the context of ${this.maxPositions} positions`);
     }
     for (let i = 0; i < tokens.length; i++) {
       this.forward(tokens[i], startPos + i);

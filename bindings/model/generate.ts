@@ -1,6 +1,7 @@
 // Text generation with any LanguageModel, following llama2.c's run.c loop: the prompt (BOS first) is
 // fed token by token, then sampled tokens; `steps` counts positions including the prompt, and BOS
 // ends a sequence. Pieces are handed out as bytes the moment they exist, for streaming.
+import { InvalidInputError } from '../formats/errors.js';
 import type { Sampler } from '../sampling/sampler.js';
 import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
 import type { LanguageModel } from './language-model.js';
@@ -28,9 +29,9 @@ export function generate(model: LanguageModel, tokenizer: SentencePieceTokenizer
   const now = options.now ?? (() => performance.now());
   const prompt = tokenizer.encode(options.prompt ?? '', { bos: true });
   const steps = Math.min(options.steps, model.maxPositions);
-  if (!Number.isInteger(options.steps) || options.steps < 1) throw new RangeError(`steps ${options.steps} must be a positive integer`);
+  if (!Number.isInteger(options.steps) || options.steps < 1) throw new InvalidInputError(`steps ${options.steps} must be a positive integer`);
   if (prompt.length > model.maxPositions) {
-    throw new RangeError(`the prompt is ${prompt.length} tokens, longer than the context of ${model.maxPositions} positions`);
+    throw new InvalidInputError(`the prompt is ${prompt.length} tokens, longer than the context of ${model.maxPositions} positions`);
   }
   const tokens: number[] = [];
   const pieces: Uint8Array[] = [];

@@ -1,5 +1,6 @@
 // What the CLI and the evaluators need from an inference engine. The float32 reference forward
 // implements it today; an integer engine implements the same interface and is chosen by `mode`.
+import { InvalidInputError } from '../formats/errors.js';
 import type { LlamaConfig } from './config.js';
 
 export interface LanguageModel {
@@ -25,9 +26,9 @@ export interface LanguageModel {
 /** Throws a RangeError naming the bad token or position, shared by every engine. */
 export function checkStep(m: LanguageModel, token: number, pos: number): void {
   if (!Number.isInteger(token) || token < 0 || token >= m.config.vocabSize) {
-    throw new RangeError(`token id ${token} is outside the vocabulary (0..${m.config.vocabSize - 1})`);
+    throw new InvalidInputError(`token id ${token} is outside the vocabulary (0..${m.config.vocabSize - 1})`);
   }
   if (!Number.isInteger(pos) || pos < 0 || pos >= m.maxPositions) {
-    throw new RangeError(`position ${pos} is outside the context (0..${m.maxPositions - 1})`);
+    throw new InvalidInputError(`position ${pos} is outside the context (0..${m.maxPositions - 1})`);
   }
 }

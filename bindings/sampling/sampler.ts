@@ -1,6 +1,7 @@
 // Choosing the next token from logits: greedy (temperature 0), temperature sampling, and nucleus
 // (top-p) sampling, following llama2.c's run.c. Reproducible: the same seed gives the same tokens.
 // Buffers are allocated once per sampler; sampling allocates nothing per token.
+import { InvalidInputError } from '../formats/errors.js';
 import { Xorshift64Star } from './xorshift.js';
 
 export interface SamplerOptions {
@@ -29,8 +30,8 @@ export class Sampler {
     options: SamplerOptions = {},
   ) {
     const { temperature = 1, topP = 0.9, seed = 1 } = options;
-    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature ${temperature} must be a finite number >= 0`);
-    if (!(topP >= 0 && topP <= 1)) throw new RangeError(`top-p ${topP} must be in [0, 1]`);
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new InvalidInputError(`temperature ${temperature} must be a finite number >= 0`);
+    if (!(topP >= 0 && topP <= 1)) throw new InvalidInputError(`top-p ${topP} must be in [0, 1]`);
     this.temperature = temperature;
     this.topP = topP;
     this.rng = new Xorshift64Star(seed);

@@ -5,7 +5,8 @@ import { GgmlType, decodeTensor, halfToFloat, tensorByteSize } from '../../bindi
 import { FloatLlama } from '../../bindings/model/float-llama.js';
 import { loadModel } from '../../bindings/model/load.js';
 import { llamaLogitsF64 } from '../model/helpers/llama-f64.js';
-import { readModelFile } from '../model/helpers/paths.js';
+import { readFileSync } from 'node:fs';
+import { modelsDir, readModelFile } from '../model/helpers/paths.js';
 import { type GgufTensorToWrite, type GgufTypedValue, encodeQ8_0, writeGguf } from '../../bindings/formats/gguf-write.js';
 import { bf16Bytes, f16Bytes, f32Bytes, halfValue } from './helpers/writers.js';
 
@@ -31,6 +32,18 @@ describe('GGUF reader', () => {
     for (const t of g.tensors.values()) {
       expect(t.type).toBe(GgmlType.F32);
       expect((t.offset - g.dataOffset) % 32).toBe(0);
+    }
+  });
+
+  it('reads from a Node Buffer, an ArrayBuffer and a Uint8Array view at an odd offset alike', () => {
+    const want = loadModel({ bytes: stories, file: 'a.gguf' }).weights;
+    const padded = new Uint8Array(stories.length + 3);
+    padded.set(stories, 3);
+    const sources = [readFileSync(modelsDir + 'stories260K.gguf'), stories.slice().buffer, padded.subarray(3)];
+    for (const bytes of sources) {
+      const w = loadModel({ bytes, file: 'b.gguf' }).weights;
+      expect(w.layers[4].wUp).toEqual(want.layers[4].wUp);
+      expect(w.output).toEqual(want.output);
     }
   });
 
