@@ -8,3 +8,5 @@ setModuleSource(async (build) => {
 });
 
 export * from '../index.js';
+// Node only: model and tokenizer files by path (browsers and Workers pass bytes to loadModel).
+export { loadModelFromPath, loadTokenizerFromPath } from '../cli/node-files.js';
