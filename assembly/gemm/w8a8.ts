@@ -5,8 +5,7 @@
 // Packed weights (bindings/gemm/pack.ts documents and writes them): "4c8",
 //   w [Np/4][Kp/8][4][8] int8: for each tile of 4 output channels, for each step of 8 k, 8 bytes of
 //   each channel. One v128.load8x8_s per channel and step yields the i16x8 operand of the dot directly.
-// Activations a [M][aStride] int8 with zero bytes in [K, Kp) (Kp multiple of 16: the loops take two
-// 8-k steps at a time; Np multiple of 4).
+// Activations a [M][aStride] int8 with zero bytes in [K, Kp) (Kp multiple of 8, Np multiple of 4).
 
 import { NR, hsum4, finish_row, channel_block } from "./tile";
 
@@ -19,38 +18,22 @@ import { NR, hsum4, finish_row, channel_block } from "./tile";
   let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
   let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
   let wp = wt;
-  // two 8-k steps per iteration (Kp is a multiple of 16): halves V8's per-iteration loop overhead
-  // (bound reloads and the stack-guard check)
-  for (let k = 0; k < kp; k += 16) {
-    let x0 = v128.load8x8_s(a0 + <usize>k);
-    let x1 = v128.load8x8_s(a1 + <usize>k);
-    let w0 = v128.load8x8_s(wp);
-    let w1 = v128.load8x8_s(wp, 8);
+  for (let k = 0; k < kp; k += 8) {
+    const x0 = v128.load8x8_s(a0 + <usize>k);
+    const x1 = v128.load8x8_s(a1 + <usize>k);
+    const w0 = v128.load8x8_s(wp);
+    const w1 = v128.load8x8_s(wp, 8);
     c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
     c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, w0));
     c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, w1));
     c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, w1));
-    let w2 = v128.load8x8_s(wp, 16);
-    let w3 = v128.load8x8_s(wp, 24);
+    const w2 = v128.load8x8_s(wp, 16);
+    const w3 = v128.load8x8_s(wp, 24);
     c02 = i32x4.add(c02, i32x4.dot_i16x8_s(x0, w2));
     c12 = i32x4.add(c12, i32x4.dot_i16x8_s(x1, w2));
     c03 = i32x4.add(c03, i32x4.dot_i16x8_s(x0, w3));
     c13 = i32x4.add(c13, i32x4.dot_i16x8_s(x1, w3));
-    x0 = v128.load8x8_s(a0 + <usize>k, 8);
-    x1 = v128.load8x8_s(a1 + <usize>k, 8);
-    w0 = v128.load8x8_s(wp, 32);
-    w1 = v128.load8x8_s(wp, 40);
-    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
-    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, w0));
-    c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, w1));
-    c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, w1));
-    w2 = v128.load8x8_s(wp, 48);
-    w3 = v128.load8x8_s(wp, 56);
-    c02 = i32x4.add(c02, i32x4.dot_i16x8_s(x0, w2));
-    c12 = i32x4.add(c12, i32x4.dot_i16x8_s(x1, w2));
-    c03 = i32x4.add(c03, i32x4.dot_i16x8_s(x0, w3));
-    c13 = i32x4.add(c13, i32x4.dot_i16x8_s(x1, w3));
-    wp += 64;
+    wp += 32;
   }
   const cw = wsum + (<usize>n << 2);
   const cm = mant + (<usize>n << 2);
@@ -68,18 +51,13 @@ import { NR, hsum4, finish_row, channel_block } from "./tile";
 ): void {
   let c0 = i32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
   let wp = wt;
-  for (let k = 0; k < kp; k += 16) {
-    let x0 = v128.load8x8_s(a0 + <usize>k);
+  for (let k = 0; k < kp; k += 8) {
+    const x0 = v128.load8x8_s(a0 + <usize>k);
     c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp)));
     c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 8)));
     c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 16)));
     c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 24)));
-    x0 = v128.load8x8_s(a0 + <usize>k, 8);
-    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 32)));
-    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 40)));
-    c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 48)));
-    c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 56)));
-    wp += 64;
+    wp += 32;
   }
   finish_row(hsum4(c0, c1, c2, c3), 0, load<i32>(rowZero + (<usize>i << 2)), wsum + (<usize>n << 2), mant + (<usize>n << 2),
     shift, out + ((<usize>i * <usize>outStride + <usize>n) << 2), rowRange + (<usize>i << 3));

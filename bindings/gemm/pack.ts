@@ -6,7 +6,7 @@
 // real weight = s_n * w[n][k]. Packed layouts (N padded to Np, a multiple of 4, with zero channels;
 // K padded to Kp, a multiple of blockK(bits), with zero weights):
 //
-// W8 ("4c8", Kp a multiple of 16):  w [Np/4][Kp/8][4][8] int8
+// W8 ("4c8", Kp a multiple of 8):  w [Np/4][Kp/8][4][8] int8
 //   for each tile of 4 channels, for each step of 8 k, 8 bytes per channel: byte j of channel c at step s
 //   is w[4t + c][8s + j]. The kernel reads each with one v128.load8x8_s (sign-extended i16x8).
 //
@@ -32,9 +32,9 @@ export type WeightBits = 8 | 7 | 6 | 4;
 /** Largest K accepted: |sum_k (a - z) * w| must stay below 2^31 with |a - z| <= 255 and |w| <= 128. */
 export const MAX_K = 65536;
 
-/** K padding per bit width: Kp is a multiple of it (the layout's block; 16 for W8, whose kernel takes two 8-k steps per iteration). */
+/** K padding per bit width: Kp is a multiple of it (the layout's block). */
 export function blockK(bits: WeightBits): number {
-  return bits === 8 ? 16 : bits === 4 ? 32 : bits === 6 ? 64 : 128;
+  return bits === 8 ? 8 : bits === 4 ? 32 : bits === 6 ? 64 : 128;
 }
 
 /** The kernel export for each bit width. */
