@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
+import { withScratch } from '../../bindings/ops/arena-io.js';
+import { attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
+import { attentionScratchBytes, inverseSqrtHeadDim } from '../../bindings/model/integer/attention.js';
+import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import { rng, randInt, seeds } from '../gemm/rng.js';
+
+function runKernel(rt: DyadicRuntime, a: AttentionArgs): { out: Int8Array; params: RowParams } {
+  const width = a.nHeads * a.headDim;
+  const kvWidth = a.nKvHeads * a.headDim;
+  const maxLen = Math.max(...a.pos) + 1;
+  return withScratch(rt, (f) => {
+    const at = {
+      q: f.put(a.q, 'q'), qM: f.put(a.qParams.m, 'qM'), qK: f.put(a.qParams.k, 'qK'), qZ: f.put(a.qParams.z, 'qZ'),
+      pos: f.put(a.pos, 'pos'), kc: f.put(a.kCache, 'k cache'), vc: f.put(a.vCache, 'v cache'),
+      kM: f.put(a.kParams.m, 'kM'), kK: f.put(a.kParams.k, 'kK'), kZ: f.put(a.kParams.z, 'kZ'),
+      vM: f.put(a.vParams.m, 'vM'), vK: f.put(a.vParams.k, 'vK'), vZ: f.put(a.vParams.z, 'vZ'),
+      scratch: f.alloc(attentionScratchBytes(maxLen, a.nHeads, a.headDim), 'scratch'),
+      out: f.alloc(a.rows * width, 'out'), outM: f.alloc(a.rows * 4, 'outM'), outK: f.alloc(a.rows * 4, 'outK'), outZ: f.alloc(a.rows * 4, 'outZ'),
+    };
+    rt.call('di_attention_rows', at.q, a.rows, width, at.qM, at.qK, at.qZ, at.pos, at.kc, at.vc, kvWidth,
+      at.kM, at.kK, at.kZ, at.vM, at.vK, at.vZ, a.nHeads, a.nKvHeads, a.headDim, a.cM, a.cK,
+      at.scratch, maxLen, at.out, width, at.outM, at.outK, at.outZ);
+    return { out: f.i8(at.out, a.rows * width), params: { m: f.i32(at.outM, a.rows), k: f.i32(at.outK, a.rows), z: f.i32(at.outZ, a.rows) } };
+  });
+}
+
+function randomParams(r: () => number, n: number, kBase: number, extreme: boolean): RowParams {
+  const p: RowParams = { m: new Int32Array(n), k: new Int32Array(n), z: new Int32Array(n) };
+  for (let i = 0; i < n; i++) {
+    p.m[i] = randInt(r, 2 ** 14, 2 ** 16);
+    p.k[i] = kBase + randInt(r, -3, 3);
+    p.z[i] = extreme ? (r() < 0.5 ? -128 : 127) : randInt(r, -30, 30);
+  }
+  return p;
+}
+
+function randomCase(seed: number, shape: { rows: number; nHeads: number; nKvHeads: number; headDim: number; maxPos: number }, extreme = false): AttentionArgs {
+  const r = rng(seed);
+  const { rows, nHeads, nKvHeads, headDim, maxPos } = shape;
+  const i8 = (n: number) => Int8Array.from({ length: n }, () => (extreme ? (r() < 0.5 ? -128 : 127) : randInt(r, -128, 127)));
+  const c = inverseSqrtHeadDim(headDim);
+  const pos = Int32Array.from({ length: rows }, (_, i) => Math.min(maxPos - 1, maxPos - rows + i)); // causal prefill tail
+  return {
+    q: i8(rows * nHeads * headDim), qParams: randomParams(r, rows, 20, extreme), pos,
+    kCache: i8(maxPos * nKvHeads * headDim), vCache: i8(maxPos * nKvHeads * headDim),
+    kParams: randomParams(r, maxPos, 21, extreme), vParams: randomParams(r, maxPos, 22, extreme),
+    rows, nHeads, nKvHeads, headDim, cM: c.m, cK: c.k,
+  };
+}
+
+// float64 attention on the dequantized inputs: the oracle for the integer pipeline's error budget.
+function attentionFloat(a: AttentionArgs): Float64Array {
+  const { rows, nHeads, nKvHeads, headDim } = a;
+  const width = nHeads * headDim;
+  const kvw = nKvHeads * headDim;
+  const deq = (v: number, p: RowParams, i: number) => (p.m[i] / 2 ** p.k[i]) * (v - p.z[i]);
+  const out = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const len = a.pos[r] + 1;
+    for (let h = 0; h < nHeads; h++) {
+      const g = Math.floor(h / (nHeads / nKvHeads)) * headDim;
+      const s = new Float64Array(len);
+      for (let t = 0; t < len; t++) {
+        let dot = 0;
+        for (let d = 0; d < headDim; d++) dot += deq(a.q[r * width + h * headDim + d], a.qParams, r) * deq(a.kCache[t * kvw + g + d], a.kParams, t);
+        s[t] = dot / Math.sqrt(headDim);
+      }
+      const mx = Math.max(...s);
+      let sum = 0;
+      for (let t = 0; t < len; t++) sum += (s[t] = Math.exp(s[t] - mx));
+      for (let d = 0; d < headDim; d++) {
+        let o = 0;
+        for (let t = 0; t < len; t++) o += (s[t] / sum) * deq(a.vCache[t * kvw + g + d], a.vParams, t);
+        out[r * width + h * headDim + d] = o;
+      }
+    }
+  }
+  return out;
+}
+
+// Budget of the integer attention against float64 on the same int8 inputs, relative to the row's max |o|:
+// softmax probabilities in Q15 (SOFTMAX_U16_MAX_ABS_ERROR 1e-3 each) weighting V, plus the int8 output
+// rounding (half a step of 1/254 of the row's range).
+const ATTENTION_MAX_ERROR_OF_ROW_MAX = 0.02;
+
+describe('integer attention (di_attention_rows)', async () => {
+  const runtimes = await Promise.all([loadRuntime({ build: 'simd' }), loadRuntime({ build: 'relaxed' })]);
+  const shapes = [
+    { rows: 1, nHeads: 8, nKvHeads: 4, headDim: 8, maxPos: 1 },
+    { rows: 1, nHeads: 8, nKvHeads: 4, headDim: 8, maxPos: 37 },
+    { rows: 5, nHeads: 6, nKvHeads: 6, headDim: 48, maxPos: 20 },
+    { rows: 3, nHeads: 9, nKvHeads: 3, headDim: 64, maxPos: 130 },
+    { rows: 1, nHeads: 2, nKvHeads: 1, headDim: 4, maxPos: 512 },
+  ];
+  for (const seed of seeds(1, 2)) {
+    for (const shape of shapes) {
+      it(`equals the scalar reference bit for bit on both builds: ${JSON.stringify(shape)} seed ${seed}`, () => {
+        for (const extreme of [false, true]) {
+          const a = randomCase(seed, shape, extreme);
+          const ref = attentionRef(a);
+          for (const rt of runtimes) {
+            const got = runKernel(rt, a);
+            expect(got.params, `${rt.build} params`).toEqual(ref.params);
+            expect(got.out, `${rt.build} out`).toEqual(ref.out);
+          }
+          if (extreme) continue;
+          const want = attentionFloat(a);
+          const width = shape.nHeads * shape.headDim;
+          for (let r = 0; r < shape.rows; r++) {
+            let rowMax = 0;
+            let err = 0;
+            for (let j = 0; j < width; j++) rowMax = Math.max(rowMax, Math.abs(want[r * width + j]));
+            for (let j = 0; j < width; j++) {
+              const got = (ref.params.m[r] / 2 ** ref.params.k[r]) * (ref.out[r * width + j] - ref.params.z[r]);
+              err = Math.max(err, Math.abs(got - want[r * width + j]));
+            }
+            expect(err).toBeLessThanOrEqual(ATTENTION_MAX_ERROR_OF_ROW_MAX * rowMax + 1e-12);
+          }
+        }
+      });
+    }
+  }
+});
