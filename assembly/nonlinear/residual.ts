@@ -9,13 +9,14 @@
 // the DI-MatMul epilogue's output format (o_proj, down_proj).
 // out [rows, n] int32 (may alias a) with per-row (m_o, k_o) in outM/outK (may alias aM/aK):
 //   out = round(a 2^-t) + round((b - z_b) * MB / 2^KB),  m_o = m_a, k_o = k_a - t
+//   (t > 30 only when the branch dwarfs the stream: round(a 2^-t) is then 0 since |a| < 2^30)
 // where t is chosen per row so that the bound max|a| 2^-t + 255 s_b / s_o stays below 2^29: the stream
 // keeps 28..29 significant bits whatever the magnitudes, and |out| < 2^30 again. The stream's mantissa
 // never changes; only its exponent moves (a shift), and the branch is brought to it with one multiply
 // MB / 2^KB = s_b / s_o (MB 30..31 bits, from one division per row).
 
 import { mul_dyadic_i32x4, rshift_round_i64 } from "../dyadic";
-import { bitlength_i64, bitlength_u32, mul_pow2_div, widen_i8_part } from "./intmath";
+import { bitlength_i64, mul_pow2_div, SAT62, widen_i8_part } from "./intmath";
 
 /** Rounding right shift by t >= 1 without overflow: floor(a / 2^t) + bit (t-1) of a. */
 // @ts-ignore: decorator
@@ -57,8 +58,13 @@ export function di_residual_add_rows(
     // bound in units of s_a: max|a| + ceil(255 s_b / s_a); t puts it below 2^29
     const bBound = mul_pow2_div(255 * mb, ka - kb, ma) + 1;
     let bound = <i64>maxA + bBound;
-    if (bound > (<i64>1 << 62)) bound = <i64>1 << 62;
-    const t = bitlength_i64(bound) - 29;
+    if (bound > SAT62) bound = SAT62;
+    let t = bitlength_i64(bound) - 29;
+    if (bBound > SAT62) {
+      // the branch exceeds the stream by more than 2^54: size t from the ratio's bit length instead
+      const tb = bitlength_i64(255 * mb) - bitlength_i64(ma) + (ka - kb) + 1 - 29;
+      if (tb > t) t = tb;
+    }
 
     // MB / 2^KB = s_b / s_o = m_b 2^(k_a - k_b - t) / m_a
     const x = 30 + bitlength_i64(ma) - bitlength_i64(mb);
@@ -79,7 +85,7 @@ export function di_residual_add_rows(
       for (let part = 0; part < 4; part++) {
         const o = <usize>(j + part * 4) << 2;
         let av = v128.load(ar + o);
-        av = t > 0 ? shr_round_i32x4(av, t) : i32x4.shl(av, -t);
+        av = t > 30 ? i32x4.splat(0) : t > 0 ? shr_round_i32x4(av, t) : i32x4.shl(av, -t);
         const bb = mul_dyadic_i32x4(i32x4.sub(widen_i8_part(bv, part), zb4), mb4, kbq);
         v128.store(dr + o, i32x4.add(av, bb));
       }
@@ -87,7 +93,7 @@ export function di_residual_add_rows(
     for (; j < n; j++) {
       const o = <usize>j << 2;
       let av = load<i32>(ar + o);
-      av = t > 0 ? (av >> t) + ((av >>> (t - 1)) & 1) : av << -t;
+      av = t > 30 ? 0 : t > 0 ? (av >> t) + ((av >>> (t - 1)) & 1) : av << -t;
       const bb = <i32>rshift_round_i64(<i64>(<i32>load<i8>(br + <usize>j) - zb) * mbq, kbq);
       store<i32>(dr + o, av + bb);
     }

@@ -2,7 +2,7 @@
 
 import { rshiftRound } from '../quant/dyadic.js';
 import type { RowParams } from '../gemm/epilogue-reference.js';
-import { bitLength, mulPow2Div } from './intmath-reference.js';
+import { bitLength, mulPow2Div, SAT62 } from './intmath-reference.js';
 
 /**
  * Accuracy budget against float64 a + b of the dequantized inputs, in units of the output scale s_o:
@@ -28,9 +28,11 @@ export function residualAddRef(a: Residual, b: { q: Int8Array; params: RowParams
     const zb = b.params.z[r];
     let maxA = 0;
     for (let j = 0; j < n; j++) maxA = Math.max(maxA, Math.abs(a.p[r * n + j]));
-    let bound = BigInt(maxA) + mulPow2Div(255n * mb, ka - kb, ma) + 1n;
-    if (bound > 1n << 62n) bound = 1n << 62n;
-    const t = bitLength(bound) - 29;
+    const bBound = mulPow2Div(255n * mb, ka - kb, ma) + 1n;
+    let bound = BigInt(maxA) + bBound;
+    if (bound > SAT62) bound = SAT62;
+    let t = bitLength(bound) - 29;
+    if (bBound > SAT62) t = Math.max(t, bitLength(255n * mb) - bitLength(ma) + (ka - kb) + 1 - 29);
     const x = 30 + bitLength(ma) - bitLength(mb);
     let mbq = (mb << BigInt(x)) / ma;
     let kbq = x - (ka - kb - t);
@@ -40,7 +42,7 @@ export function residualAddRef(a: Residual, b: { q: Int8Array; params: RowParams
     } else if (kbq < 1) kbq = 1;
     for (let j = 0; j < n; j++) {
       const av = a.p[r * n + j];
-      const as = t > 0 ? Number(rshiftRound(BigInt(av), t)) : av * 2 ** -t;
+      const as = t > 0 ? Number(rshiftRound(BigInt(av), t)) : av * 2 ** -t; // 0 once t > 30 (|a| < 2^30)
       const bs = Number(rshiftRound(BigInt(b.q[r * n + j] - zb) * mbq, kbq));
       out.p[r * n + j] = as + bs;
     }
