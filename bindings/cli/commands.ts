@@ -49,7 +49,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     ...common,
     prompt: { names: ['-p', '--prompt'], kind: 'string' },
-    steps: { names: ['-n', '--n-predict', '--steps'], kind: 'number' },
+    maxTokens: { names: ['-n', '--n-predict'], kind: 'number' },
     temp: { names: ['--temp', '-t'], kind: 'number' },
     topP: { names: ['--top-p'], kind: 'number' },
     seed: { names: ['-s', '--seed'], kind: 'number' },
@@ -58,15 +58,15 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const tokenizer = tokenizerFor(f, model);
   const mode = (f.mode as string | undefined) ?? 'float32';
   const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, model.config.contextLength) });
-  const steps = (f.steps as number | undefined) ?? 256;
-  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`-n ${steps} must be a positive integer`);
+  const maxTokens = (f.maxTokens as number | undefined) ?? 256;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new UsageError(`-n ${maxTokens} must be a positive integer`);
   const seed = (f.seed as number | undefined) ?? Date.now();
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed ${seed} must be an integer`);
   const sampler = new Sampler(model.config.vocabSize, { temperature: (f.temp as number | undefined) ?? 1, topP: (f.topP as number | undefined) ?? 0.9, seed });
   const json = f.json === true;
   const result = generate(engine, tokenizer, sampler, {
     prompt: (f.prompt as string | undefined) ?? '',
-    steps,
+    maxTokens,
     onPiece: json ? undefined : (bytes) => write(process.stdout, bytes),
   });
   if (json) {

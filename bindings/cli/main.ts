@@ -8,7 +8,7 @@ import { FileReadError } from './node-files.js';
 import { evalCommand, generateCommand, infoCommand } from './commands.js';
 
 const USAGE = `usage:
-  dyadic generate -m MODEL [-z TOKENIZER] [-p PROMPT] [-n STEPS] [--temp T] [--top-p P] [--seed S] [-c CTX] [--mode M] [--json]
+  dyadic generate -m MODEL [-z TOKENIZER] [-p PROMPT] [-n N] [--temp T] [--top-p P] [--seed S] [-c CTX] [--mode M] [--json]
   dyadic eval -m MODEL [-z TOKENIZER] --text FILE [--stories N] [-c CTX] [--mode M] [--json]
   dyadic info -m MODEL [-c CTX] [--json]
 MODEL is a .gguf file, a llama2.c .bin checkpoint (tokenizer with -z tok*.bin), or a directory with

@@ -1,6 +1,7 @@
-// Text generation with any LanguageModel, following llama2.c's run.c loop: the prompt (BOS first) is
-// fed token by token, then sampled tokens; `steps` counts positions including the prompt, and BOS
-// ends a sequence. Pieces are handed out as bytes the moment they exist, for streaming.
+// Text generation with any LanguageModel. The prompt (BOS first) is fed token by token and echoed,
+// then up to `maxTokens` tokens are sampled (llama.cpp's -n); BOS or EOS ends the sequence, and so
+// does a full context. With an empty prompt this is exactly llama2.c's run.c loop with steps = maxTokens.
+// Pieces are handed out as bytes the moment they exist, for streaming.
 import { InvalidInputError } from '../formats/errors.js';
 import type { Sampler } from '../sampling/sampler.js';
 import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
@@ -8,28 +9,29 @@ import type { LanguageModel } from './language-model.js';
 
 export interface GenerateOptions {
   prompt?: string;
-  /** Positions to run, prompt included (clamped to the model's context). */
-  steps: number;
-  /** Receives each printed piece (UTF-8 bytes, possibly part of a character) as soon as it is sampled. */
+  /** Tokens to sample after the prompt (fewer if the context fills up or BOS/EOS is sampled). */
+  maxTokens: number;
+  /** Receives each printed piece (UTF-8 bytes, possibly part of a character) as soon as it exists. */
   onPiece?: (bytes: Uint8Array) => void;
   /** Clock in milliseconds (injectable for tests); defaults to performance.now. */
   now?: () => number;
 }
 
 export interface GenerateResult {
-  /** Every token after the initial BOS: the rest of the prompt, then the generated ones. */
+  /** The sampled tokens (the prompt's are not included). */
   readonly tokens: number[];
+  /** Everything printed: the prompt's text, then the continuation. */
   readonly text: string;
   readonly promptTokens: number;
-  /** Positions per second after the first one (the first includes warm-up), NaN if only one ran. */
+  /** Forward steps per second after the first one (the first includes warm-up); NaN if only one ran. */
   readonly tokensPerSecond: number;
 }
 
 export function generate(model: LanguageModel, tokenizer: SentencePieceTokenizer, sampler: Sampler, options: GenerateOptions): GenerateResult {
   const now = options.now ?? (() => performance.now());
+  const { maxTokens } = options;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidInputError(`maxTokens ${maxTokens} must be a positive integer`);
   const prompt = tokenizer.encode(options.prompt ?? '', { bos: true });
-  const steps = Math.min(options.steps, model.maxPositions);
-  if (!Number.isInteger(options.steps) || options.steps < 1) throw new InvalidInputError(`steps ${options.steps} must be a positive integer`);
   if (prompt.length > model.maxPositions) {
     throw new InvalidInputError(`the prompt is ${prompt.length} tokens, longer than the context of ${model.maxPositions} positions`);
   }
@@ -38,18 +40,21 @@ export function generate(model: LanguageModel, tokenizer: SentencePieceTokenizer
   let token = prompt[0];
   let start = 0;
   let pos = 0;
-  while (pos < Math.max(steps, prompt.length)) {
+  for (;;) {
     const logits = model.forward(token, pos);
-    const next = pos + 1 < prompt.length ? prompt[pos + 1] : sampler.sample(logits);
     pos++;
     if (start === 0) start = now();
-    if (next === tokenizer.bos) break;
+    const inPrompt = pos < prompt.length;
+    const next = inPrompt ? prompt[pos] : sampler.sample(logits);
+    if (!inPrompt) {
+      if (next === tokenizer.bos || next === tokenizer.eos) break;
+      tokens.push(next);
+    }
     const piece = tokenizer.pieceBytes(token, next);
-    tokens.push(next);
     pieces.push(piece);
     options.onPiece?.(piece);
     token = next;
-    if (pos >= steps && pos >= prompt.length) break;
+    if (tokens.length >= maxTokens || pos >= model.maxPositions) break;
   }
   const elapsed = now() - start;
   const bytes = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0)); // [total bytes]
