@@ -1,0 +1,318 @@
+// The integer-only LLaMA forward pass on the wasm kernels, top to bottom like llama2.c. Every buffer is
+// planned once in the constructor (weights, KV cache, activations, scratch) inside the runtime's arena;
+// a forward pass only calls kernels on those offsets and moves integers, so it allocates nothing and runs
+// no float arithmetic. Numeric contracts: assembly/epilogue.ts (matmul outputs), assembly/nonlinear/*
+// (norm, RoPE, SwiGLU, residual), assembly/attention.ts; plan: docs/integer-model.md.
+//
+// Row formats: "int8 row" = int8 values with per-row (m, k, z), real = m / 2^k * (q - z);
+// the residual stream x is int32 with per-row (m, k), real = x * m / 2^k, |x| < 2^30.
+import type { DyadicRuntime } from '../../runtime/instance.js';
+import { packWeights, blockK, type PackedWeights } from '../../gemm/pack.js';
+import type { QuantizedLlama } from './quantize-model.js';
+import type { LanguageModel } from '../language-model.js';
+import { checkStep } from '../language-model.js';
+import { buildRopeTable, ROPE_LAYOUT_CODE } from '../../ops/rope-table.js';
+import { attentionScratchBytes, inverseSqrtHeadDim } from './attention.js';
+
+export interface IntegerLlamaOptions {
+  /** Positions the KV cache holds (default: the model's context length). */
+  maxPositions?: number;
+  /** Largest number of tokens one forward call processes (prefill runs in chunks of this). */
+  maxBatch?: number;
+}
+
+/** Offsets of an int8 row buffer [rows, stride] and its per-row (m, k, z) int32 [rows] arrays. */
+interface RowsI8 {
+  at: number;
+  stride: number;
+  m: number;
+  k: number;
+  z: number;
+}
+
+interface PlannedLayer {
+  attnGamma: number; // int16 [dim]
+  attnGammaK: number;
+  ffnGamma: number; // int16 [dim]
+  ffnGammaK: number;
+  wq: PackedWeights;
+  wk: PackedWeights;
+  wv: PackedWeights;
+  wo: PackedWeights;
+  wGate: PackedWeights;
+  wUp: PackedWeights;
+  wDown: PackedWeights;
+  kCache: RowsI8; // [maxPositions, kvDim] with per-position params
+  vCache: RowsI8;
+}
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+export class IntegerLlama implements LanguageModel {
+  readonly config: QuantizedLlama['config'];
+  readonly mode: string;
+  readonly backend: string;
+  readonly maxPositions: number;
+  readonly maxBatch: number;
+  readonly runtime: DyadicRuntime;
+
+  private readonly layers: PlannedLayer[];
+  private readonly output: PackedWeights;
+  private readonly embedding: { values: Int16Array; m: Int32Array; k: Int32Array };
+  private readonly eps: { m: number; k: number };
+  private readonly finalGamma: number;
+  private readonly finalGammaK: number;
+  private readonly rope: number; // int16 [maxPositions, headDim, 2]
+  private readonly invSqrtHd: { m: number; k: number };
+
+  // Activations for up to maxBatch rows.
+  private readonly x: number; // int32 [B, dim] residual stream
+  private readonly xM: number; // int32 [B]
+  private readonly xK: number; // int32 [B]
+  private readonly a: RowsI8; // [B, Kp(dim)] normed activations (zero-padded columns)
+  private readonly q: RowsI8; // [B, qDim] q projection
+  private readonly qr: RowsI8; // [B, qDim] q after RoPE
+  private readonly k: RowsI8; // [B, kvDim] k projection (RoPE writes into the cache)
+  private readonly o: RowsI8; // [B, Kp(qDim)] attention output
+  private readonly b: RowsI8; // [B, dim] o_proj / down_proj output
+  private readonly g: RowsI8; // [B, hiddenDim] gate
+  private readonly u: RowsI8; // [B, hiddenDim] up
+  private readonly h: RowsI8; // [B, Kp(hiddenDim)] SwiGLU output
+  private readonly p: number; // int32 [B, maxNp] matmul accumulators / logits
+  private readonly pStride: number;
+  private readonly range: number; // int32 [B, 2]
+  private readonly corr: number; // int32 [B]
+  private readonly pos: number; // int32 [B]
+  private readonly opScratch: number; // int32 [max(dim, hiddenDim, qDim) + 8]
+  private readonly attnScratch: number;
+  private i32: Int32Array; // view of the whole memory, rebuilt if anything grows memory later
+  private readonly logitsF32: Float32Array; // [vocabSize] the float view of one row's integer logits
+  private readonly logitsI32: Int32Array; // [vocabSize]
+
+  constructor(runtime: DyadicRuntime, model: QuantizedLlama, mode: string, options: IntegerLlamaOptions = {}) {
+    const c = model.config;
+    this.config = c;
+    this.mode = mode;
+    this.runtime = runtime;
+    this.backend = `wasm-${runtime.build}`;
+    this.maxPositions = options.maxPositions ?? c.contextLength;
+    this.maxBatch = options.maxBatch ?? 32;
+    const B = this.maxBatch;
+    const arena = runtime.arena;
+    const qDim = c.nHeads * c.headDim;
+    const kvDim = c.nKvHeads * c.headDim;
+
+    const pack = (m: QuantizedLlama['output']) => packWeights(runtime, m.values, { N: m.rows, K: m.cols, bits: m.bits, scale: m.scales });
+    const putI16 = (data: Int16Array, what: string) => {
+      const at = arena.alloc(data.byteLength, what, 16);
+      arena.i16(at, data.length).set(data);
+      return at;
+    };
+    const rowsI8 = (rows: number, width: number, what: string): RowsI8 => ({
+      at: arena.alloc(rows * width, `${what} [${rows}, ${width}] int8`),
+      stride: width,
+      m: arena.alloc(rows * 4, `${what} row mantissas`),
+      k: arena.alloc(rows * 4, `${what} row exponents`),
+      z: arena.alloc(rows * 4, `${what} row zero points`),
+    });
+
+    this.layers = model.layers.map((l, i) => ({
+      attnGamma: putI16(l.attnNorm.g, `layer ${i} attention norm gamma`),
+      attnGammaK: l.attnNorm.k,
+      ffnGamma: putI16(l.ffnNorm.g, `layer ${i} ffn norm gamma`),
+      ffnGammaK: l.ffnNorm.k,
+      wq: pack(l.wq),
+      wk: pack(l.wk),
+      wv: pack(l.wv),
+      wo: pack(l.wo),
+      wGate: pack(l.wGate),
+      wUp: pack(l.wUp),
+      wDown: pack(l.wDown),
+      kCache: rowsI8(this.maxPositions, kvDim, `layer ${i} K cache`),
+      vCache: rowsI8(this.maxPositions, kvDim, `layer ${i} V cache`),
+    }));
+    this.output = pack(model.output);
+    this.embedding = model.embedding;
+    this.eps = model.eps;
+    this.finalGamma = putI16(model.finalNorm.g, 'final norm gamma');
+    this.finalGammaK = model.finalNorm.k;
+    const table = buildRopeTable({ headDim: c.headDim, maxPos: this.maxPositions, theta: c.ropeTheta, layout: c.ropeLayout });
+    this.rope = putI16(table.data, 'RoPE table');
+    this.invSqrtHd = inverseSqrtHeadDim(c.headDim);
+
+    // Activations: the input of a matmul is as wide as that matmul's padded K (zeros beyond the real K).
+    const l0 = this.layers[0];
+    const kpDim = Math.max(l0?.wq.Kp ?? 0, this.output.Kp, roundUp(c.dim, blockK(model.output.bits)));
+    this.x = arena.alloc(B * c.dim * 4, 'residual stream');
+    this.xM = arena.alloc(B * 4, 'residual row mantissas');
+    this.xK = arena.alloc(B * 4, 'residual row exponents');
+    this.a = rowsI8(B, kpDim, 'normed activations');
+    this.q = rowsI8(B, qDim, 'q');
+    this.qr = rowsI8(B, qDim, 'q after RoPE');
+    this.k = rowsI8(B, kvDim, 'k');
+    this.o = rowsI8(B, l0?.wo.Kp ?? qDim, 'attention output');
+    this.b = rowsI8(B, c.dim, 'projection output');
+    this.g = rowsI8(B, c.hiddenDim, 'gate');
+    this.u = rowsI8(B, c.hiddenDim, 'up');
+    this.h = rowsI8(B, l0?.wDown.Kp ?? c.hiddenDim, 'SwiGLU output');
+    const maxNp = Math.max(this.output.Np, ...this.layers.flatMap((l) => [l.wq.Np, l.wk.Np, l.wv.Np, l.wo.Np, l.wGate.Np, l.wUp.Np, l.wDown.Np]));
+    this.pStride = maxNp;
+    this.p = arena.alloc(B * maxNp * 4, 'matmul accumulators');
+    this.range = arena.alloc(B * 8, 'row ranges');
+    this.corr = arena.alloc(B * 4, 'row corrections');
+    this.pos = arena.alloc(B * 4, 'positions');
+    this.opScratch = arena.alloc((Math.max(c.dim, c.hiddenDim, qDim) + 8) * 4, 'operator scratch', 16);
+    this.attnScratch = arena.alloc(attentionScratchBytes(this.maxPositions, c.nHeads, c.headDim), 'attention scratch', 16);
+    // Memory never grows after this point, so one view serves every call.
+    arena.u8(0).fill(0, this.a.at, this.a.at + B * kpDim);
+    arena.u8(0).fill(0, this.o.at, this.o.at + B * this.o.stride);
+    arena.u8(0).fill(0, this.h.at, this.h.at + B * this.h.stride);
+    this.i32 = new Int32Array(arena.memory.buffer);
+    this.logitsF32 = new Float32Array(c.vocabSize);
+    this.logitsI32 = new Int32Array(c.vocabSize);
+  }
+
+  /** Bytes of wasm memory the plan uses (weights, cache, activations). */
+  get memoryBytes(): number {
+    return this.runtime.arena.usedBytes;
+  }
+
+  /** Growing memory (another user of the runtime allocating) detaches views: rebuild the one we keep. */
+  private checkMemory(): void {
+    if (this.i32.buffer !== this.runtime.arena.memory.buffer) this.i32 = new Int32Array(this.runtime.arena.memory.buffer);
+  }
+
+  /** a [M, Kp] int8 rows x W -> int32 accumulators in p (epilogue stage 1) with row ranges. */
+  private gemm(w: PackedWeights, a: RowsI8, M: number): void {
+    const rt = this.runtime;
+    this.i32.fill(0, this.range >> 2, (this.range >> 2) + 2 * M);
+    const args = [M, w.Np, w.Kp, a.at, a.stride, w.wAt, w.wsumAt, w.mantAt, w.shift, a.z];
+    if (w.bits === 8) rt.call(w.kernel, ...args, this.p, this.pStride, this.range);
+    else rt.call(w.kernel, ...args, this.corr, this.p, this.pStride, this.range);
+  }
+
+  /** gemm, then the epilogue's per-row requantization into `out` rows starting at row `row0`. */
+  private linear(w: PackedWeights, a: RowsI8, M: number, out: RowsI8, row0 = 0): void {
+    this.gemm(w, a, M);
+    this.runtime.call('di_requant_rows', this.p, this.pStride, M, w.N, this.range, a.m, a.k, w.scale.k - w.shift,
+      out.at + row0 * out.stride, out.stride, out.m + row0 * 4, out.k + row0 * 4, out.z + row0 * 4);
+  }
+
+  private norm(gamma: number, gammaK: number, M: number): void {
+    const c = this.config;
+    const a = this.a;
+    this.runtime.call('di_norm_rows', this.x, M, c.dim, c.dim, this.xM, this.xK, this.eps.m, this.eps.k, gamma, gammaK, 0,
+      this.opScratch, 0, a.at, a.stride, a.m, a.k, a.z);
+  }
+
+  private residualAdd(b: RowsI8, M: number): void {
+    const c = this.config;
+    this.runtime.call('di_residual_add_rows', this.x, M, c.dim, c.dim, this.xM, this.xK, b.at, b.stride, b.m, b.k, b.z,
+      this.x, c.dim, this.xM, this.xK);
+  }
+
+  /**
+   * Runs tokens at positions startPos.. (M <= maxBatch) and leaves the int32 logits of every row in p
+   * [M, pStride] with row scales (m, k) in the normed-activation params a.m and kScale.
+   */
+  private forwardRows(tokens: ArrayLike<number>, startPos: number): { M: number; kAdjust: number } {
+    this.checkMemory();
+    const c = this.config;
+    const rt = this.runtime;
+    const M = tokens.length;
+    const i32 = this.i32;
+    const qDim = c.nHeads * c.headDim;
+    const kvDim = c.nKvHeads * c.headDim;
+
+    // Embedding rows seed the residual stream (int16 values, per-row dyadic scale).
+    const e = this.embedding;
+    for (let i = 0; i < M; i++) {
+      const t = tokens[i];
+      const row = (this.x >> 2) + i * c.dim;
+      for (let j = 0; j < c.dim; j++) i32[row + j] = e.values[t * c.dim + j];
+      i32[(this.xM >> 2) + i] = e.m[t];
+      i32[(this.xK >> 2) + i] = e.k[t];
+      i32[(this.pos >> 2) + i] = startPos + i;
+    }
+
+    for (const l of this.layers) {
+      // attention
+      this.norm(l.attnGamma, l.attnGammaK, M);
+      this.linear(l.wq, this.a, M, this.q);
+      this.linear(l.wk, this.a, M, this.k);
+      this.linear(l.wv, this.a, M, l.vCache, startPos); // V rows go straight into the cache
+      const layout = ROPE_LAYOUT_CODE[c.ropeLayout];
+      rt.call('di_rope_rows', this.q.at, M, c.nHeads, c.headDim, this.q.stride, this.q.m, this.q.k, this.q.z,
+        layout, this.rope, this.maxPositions, this.pos, this.opScratch, 0, this.qr.at, this.qr.stride, this.qr.m, this.qr.k, this.qr.z);
+      const kc = l.kCache;
+      rt.call('di_rope_rows', this.k.at, M, c.nKvHeads, c.headDim, this.k.stride, this.k.m, this.k.k, this.k.z,
+        layout, this.rope, this.maxPositions, this.pos, this.opScratch, 0,
+        kc.at + startPos * kvDim, kvDim, kc.m + startPos * 4, kc.k + startPos * 4, kc.z + startPos * 4);
+      const vc = l.vCache;
+      rt.call('di_attention_rows', this.qr.at, M, qDim, this.qr.m, this.qr.k, this.qr.z, this.pos,
+        kc.at, vc.at, kvDim, kc.m, kc.k, kc.z, vc.m, vc.k, vc.z, c.nHeads, c.nKvHeads, c.headDim,
+        this.invSqrtHd.m, this.invSqrtHd.k, this.attnScratch, this.maxPositions,
+        this.o.at, this.o.stride, this.o.m, this.o.k, this.o.z);
+      this.linear(l.wo, this.o, M, this.b);
+      this.residualAdd(this.b, M);
+
+      // feed-forward (SwiGLU)
+      this.norm(l.ffnGamma, l.ffnGammaK, M);
+      this.linear(l.wGate, this.a, M, this.g);
+      this.linear(l.wUp, this.a, M, this.u);
+      rt.call('di_swiglu_rows', this.g.at, M, c.hiddenDim, this.g.stride, this.g.m, this.g.k, this.g.z,
+        this.u.at, this.u.stride, this.u.m, this.u.k, this.u.z, 0, 0, this.opScratch, 0,
+        this.h.at, this.h.stride, this.h.m, this.h.k, this.h.z);
+      this.linear(l.wDown, this.h, M, this.b);
+      this.residualAdd(this.b, M);
+    }
+
+    // final norm and the LM head: int32 logits, row scale m = a.m[i], k = a.k[i] + kAdjust
+    this.norm(this.finalGamma, this.finalGammaK, M);
+    this.gemm(this.output, this.a, M);
+    return { M, kAdjust: this.output.scale.k - this.output.shift };
+  }
+
+  /** Integer logits of row i after forwardRows (a view into a reused buffer), with their dyadic scale. */
+  private rowLogits(i: number, kAdjust: number): { logits: Int32Array; m: number; k: number } {
+    const v = this.config.vocabSize;
+    const start = (this.p >> 2) + i * this.pStride;
+    this.logitsI32.set(this.i32.subarray(start, start + v));
+    return { logits: this.logitsI32, m: this.i32[(this.a.m >> 2) + i], k: this.i32[(this.a.k >> 2) + i] + kAdjust };
+  }
+
+  /** Integer logits [vocabSize] of the next token after `token` at `pos`; real = logits * m / 2^k. */
+  forwardInt(token: number, pos: number): { logits: Int32Array; m: number; k: number } {
+    checkStep(this, token, pos);
+    const { kAdjust } = this.forwardRows([token], pos);
+    return this.rowLogits(0, kAdjust);
+  }
+
+  // The float view below is for measuring (perplexity) and for the LanguageModel interface shared with the
+  // float reference; the forward pass itself is the integer one above.
+  private toFloat(r: { logits: Int32Array; m: number; k: number }): Float32Array {
+    const scale = r.m / 2 ** r.k;
+    for (let j = 0; j < r.logits.length; j++) this.logitsF32[j] = r.logits[j] * scale;
+    return this.logitsF32;
+  }
+
+  forward(token: number, pos: number): Float32Array {
+    return this.toFloat(this.forwardInt(token, pos));
+  }
+
+  prefill(tokens: ArrayLike<number>, startPos: number, onLogits?: (i: number, logits: Float32Array) => void): Float32Array {
+    if (tokens.length === 0) throw new RangeError('dyadic prefill: no tokens');
+    for (let i = 0; i < tokens.length; i++) checkStep(this, tokens[i], startPos + i);
+    let last = this.logitsF32;
+    for (let s = 0; s < tokens.length; s += this.maxBatch) {
+      const chunk = Array.prototype.slice.call(tokens, s, s + this.maxBatch) as number[];
+      const { M, kAdjust } = this.forwardRows(chunk, startPos + s);
+      for (let i = 0; i < M; i++) {
+        if (!onLogits && s + i < tokens.length - 1) continue;
+        last = this.toFloat(this.rowLogits(i, kAdjust));
+        onLogits?.(s + i, last);
+      }
+    }
+    return last;
+  }
+}

@@ -1,0 +1,99 @@
+// Offline quantization of a float LLaMA model into the integer model's weights (float allowed here; the
+// forward pass that uses the result is integer-only). Every linear layer becomes symmetric per-output-
+// channel integers (bindings/quant/weights.ts); norms keep gamma as int16 mantissas applied inside
+// DI-Norm; the token embedding becomes int16 rows with a per-row dyadic scale, which seeds the int32
+// residual stream with 15 significant bits.
+import type { LlamaConfig } from '../config.js';
+import type { LlamaWeights } from '../weights.js';
+import { quantizeMatrix, type ClipMethod, type QuantizedMatrix, type WeightBits } from '../../quant/weights.js';
+import { quantizeGamma, type NormGamma } from '../../ops/norm.js';
+import { toDyadic } from '../../quant/dyadic.js';
+
+/** Integer modes: weight bits and activation bits (activations are int8 today; see IntegerMode notes). */
+export const INTEGER_MODES = {
+  w8a8: { weightBits: 8 },
+  w7a8: { weightBits: 7 },
+  w6a8: { weightBits: 6 },
+  w4a8: { weightBits: 4 },
+} as const satisfies Record<string, { weightBits: WeightBits }>;
+export type IntegerMode = keyof typeof INTEGER_MODES;
+
+export interface QuantizeOptions {
+  /** Weight bits of the transformer's linear layers. */
+  bits: WeightBits;
+  /** Bits of the LM head (default 8: the head decides the tokens, and it is one matrix). */
+  headBits?: WeightBits;
+  clip?: ClipMethod;
+}
+
+export interface QuantizedLayer {
+  readonly attnNorm: NormGamma; // [dim]
+  readonly wq: QuantizedMatrix; // [nHeads*headDim, dim]
+  readonly wk: QuantizedMatrix; // [nKvHeads*headDim, dim]
+  readonly wv: QuantizedMatrix; // [nKvHeads*headDim, dim]
+  readonly wo: QuantizedMatrix; // [dim, nHeads*headDim]
+  readonly ffnNorm: NormGamma; // [dim]
+  readonly wGate: QuantizedMatrix; // [hiddenDim, dim]
+  readonly wUp: QuantizedMatrix; // [hiddenDim, dim]
+  readonly wDown: QuantizedMatrix; // [dim, hiddenDim]
+}
+
+export interface QuantizedEmbedding {
+  readonly values: Int16Array; // [vocabSize, dim]
+  readonly m: Int32Array; // [vocabSize] per-row dyadic mantissa
+  readonly k: Int32Array; // [vocabSize] per-row exponent
+}
+
+export interface QuantizedLlama {
+  readonly config: LlamaConfig;
+  readonly embedding: QuantizedEmbedding;
+  readonly layers: QuantizedLayer[];
+  readonly finalNorm: NormGamma; // [dim]
+  readonly output: QuantizedMatrix; // [vocabSize, dim]
+  /** RMSNorm eps as a dyadic. */
+  readonly eps: { m: number; k: number };
+}
+
+function quantizeEmbedding(e: Float32Array, vocab: number, dim: number): QuantizedEmbedding {
+  const values = new Int16Array(vocab * dim); // [vocab, dim]
+  const m = new Int32Array(vocab);
+  const k = new Int32Array(vocab);
+  for (let t = 0; t < vocab; t++) {
+    let absmax = 0;
+    for (let c = 0; c < dim; c++) absmax = Math.max(absmax, Math.abs(e[t * dim + c]));
+    const d = toDyadic(absmax > 0 ? absmax / 32767 : 1, 16);
+    m[t] = d.m;
+    k[t] = d.k;
+    const step = d.m / 2 ** d.k;
+    for (let c = 0; c < dim; c++) values[t * dim + c] = Math.max(-32767, Math.min(32767, Math.round(e[t * dim + c] / step)));
+  }
+  return { values, m, k };
+}
+
+export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeOptions): QuantizedLlama {
+  if (config.qkvBias) throw new RangeError('dyadic quantize: Q/K/V biases (Qwen2) are not supported by the integer model yet');
+  const { dim, hiddenDim, nHeads, nKvHeads, headDim, vocabSize } = config;
+  const q = nHeads * headDim;
+  const kv = nKvHeads * headDim;
+  const clip = o.clip ?? 'absmax';
+  const lin = (x: Float32Array, rows: number, cols: number, name: string, bits = o.bits) => quantizeMatrix(x, rows, cols, bits, clip, name);
+  const layers = w.layers.map((l, i) => ({
+    attnNorm: quantizeGamma(l.attnNorm),
+    wq: lin(l.wq, q, dim, `blk.${i}.attn_q`),
+    wk: lin(l.wk, kv, dim, `blk.${i}.attn_k`),
+    wv: lin(l.wv, kv, dim, `blk.${i}.attn_v`),
+    wo: lin(l.wo, dim, q, `blk.${i}.attn_output`),
+    ffnNorm: quantizeGamma(l.ffnNorm),
+    wGate: lin(l.wGate, hiddenDim, dim, `blk.${i}.ffn_gate`),
+    wUp: lin(l.wUp, hiddenDim, dim, `blk.${i}.ffn_up`),
+    wDown: lin(l.wDown, dim, hiddenDim, `blk.${i}.ffn_down`),
+  }));
+  return {
+    config,
+    embedding: quantizeEmbedding(w.tokenEmbedding, vocabSize, dim),
+    layers,
+    finalNorm: quantizeGamma(w.finalNorm),
+    output: lin(w.output, vocabSize, dim, 'output', o.headBits ?? 8),
+    eps: toDyadic(Math.max(config.rmsEps, 1e-12), 16),
+  };
+}
