@@ -24,3 +24,4 @@ export { generate, type GenerateOptions, type GenerateResult } from './model/gen
 export { evaluate, splitStories, scoreTokens, negativeLogLikelihood, type EvalResult } from './model/evaluate.js';
 export { Sampler, argmax, type SamplerOptions } from './sampling/sampler.js';
 export { Xorshift64Star } from './sampling/xorshift.js';
+export * from './ops/index.js';
