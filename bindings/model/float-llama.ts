@@ -58,7 +58,7 @@ function rmsnorm(out: Float32Array, x: Float32Array, gain: Float32Array, n: numb
 }
 
 /** In-place softmax over the first n elements. */
-function softmax(x: Float32Array, n: number): void {
+function softmax(x: Float64Array, n: number): void {
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (x[i] > max) max = x[i];
   let sum = 0;
@@ -80,14 +80,16 @@ export class FloatLlama implements LanguageModel {
   private readonly xb2: Float32Array; // [dim] output of wo or of the FFN
   private readonly q: Float32Array; // [nHeads*headDim]
   private readonly att: Float32Array; // [nHeads*headDim] attention result, heads concatenated
-  private readonly scores: Float32Array; // [maxPositions] one head's attention weights
+  private readonly scores: Float64Array; // [maxPositions] one head's attention weights
+  private readonly k: Float32Array; // [nKvHeads*headDim] this token's key
+  private readonly v: Float32Array; // [nKvHeads*headDim] this token's value
   private readonly hb: Float32Array; // [hiddenDim] gate, then silu(gate)*up
   private readonly hb2: Float32Array; // [hiddenDim] up
   private readonly logits: Float32Array; // [vocabSize]
   private readonly ropeFreq: Float64Array; // [ropeDim/2] rotation speed of each pair
   private readonly ropeCos: Float64Array; // [ropeDim/2] cos(pos*freq) for the current position
   private readonly ropeSin: Float64Array; // [ropeDim/2]
-  // KV cache, per layer: [maxPositions, nKvHeads*headDim]
+  // KV cache, per layer, transposed: [nKvHeads*headDim, maxPositions]
   private readonly keyCache: Float32Array[];
   private readonly valueCache: Float32Array[];
 
@@ -114,7 +116,9 @@ export class FloatLlama implements LanguageModel {
     this.xb2 = new Float32Array(c.dim);
     this.q = new Float32Array(qDim);
     this.att = new Float32Array(qDim);
-    this.scores = new Float32Array(maxPositions);
+    this.scores = new Float64Array(maxPositions);
+    this.k = new Float32Array(kvDim);
+    this.v = new Float32Array(kvDim);
     this.hb = new Float32Array(c.hiddenDim);
     this.hb2 = new Float32Array(c.hiddenDim);
     this.logits = new Float32Array(c.vocabSize);
@@ -128,11 +132,11 @@ export class FloatLlama implements LanguageModel {
   }
 
   /** Rotates every head of `v` (nHeads heads of headDim) by the current position's angles. */
-  private rope(v: Float32Array, offset: number, nHeads: number): void {
+  private rope(v: Float32Array, nHeads: number): void {
     const { headDim, ropeDim, ropeLayout } = this.config;
     const half = ropeDim / 2;
     for (let h = 0; h < nHeads; h++) {
-      const base = offset + h * headDim;
+      const base = h * headDim;
       for (let i = 0; i < half; i++) {
         // adjacent: (x[2i], x[2i+1]); half: (x[i], x[i + ropeDim/2]).
         const a = ropeLayout === 'adjacent' ? base + 2 * i : base + i;
@@ -145,10 +149,13 @@ export class FloatLlama implements LanguageModel {
     }
   }
 
-  /** att[h] = softmax(q[h] . K[0..pos] / sqrt(headDim)) V[0..pos] for every query head h. */
+  /**
+   * att[h] = softmax(q[h] . K[0..pos] / sqrt(headDim)) V[0..pos] for every query head h. The cache is
+   * stored transposed (position fastest), so both sums run over long contiguous rows of positions.
+   */
   private attention(keys: Float32Array, values: Float32Array, pos: number): void {
     const { headDim, nHeads, nKvHeads } = this.config;
-    const kvDim = nKvHeads * headDim;
+    const stride = this.maxPositions;
     const headsPerKv = nHeads / nKvHeads;
     const scale = 1 / Math.sqrt(headDim);
     const q = this.q;
@@ -157,18 +164,18 @@ export class FloatLlama implements LanguageModel {
     for (let h = 0; h < nHeads; h++) {
       const qh = h * headDim;
       const kvh = Math.floor(h / headsPerKv) * headDim; // GQA: query heads share a KV head
-      for (let t = 0; t <= pos; t++) {
-        let dot = 0;
-        const k = t * kvDim + kvh;
-        for (let i = 0; i < headDim; i++) dot += q[qh + i] * keys[k + i];
-        scores[t] = dot * scale;
+      scores.fill(0, 0, pos + 1);
+      for (let i = 0; i < headDim; i++) {
+        const qi = q[qh + i] * scale;
+        const row = (kvh + i) * stride; // keys[kvh + i][0..pos]
+        for (let t = 0; t <= pos; t++) scores[t] += qi * keys[row + t];
       }
       softmax(scores, pos + 1);
-      for (let i = 0; i < headDim; i++) att[qh + i] = 0;
-      for (let t = 0; t <= pos; t++) {
-        const p = scores[t];
-        const v = t * kvDim + kvh;
-        for (let i = 0; i < headDim; i++) att[qh + i] += p * values[v + i];
+      for (let i = 0; i < headDim; i++) {
+        const row = (kvh + i) * stride; // values[kvh + i][0..pos]
+        let sum = 0;
+        for (let t = 0; t <= pos; t++) sum += scores[t] * values[row + t];
+        att[qh + i] = sum;
       }
     }
   }
@@ -190,18 +197,20 @@ export class FloatLlama implements LanguageModel {
 
     for (let l = 0; l < c.nLayers; l++) {
       const lw = w.layers[l];
-      const keys = this.keyCache[l]; // [maxPositions, kvDim]
-      const values = this.valueCache[l]; // [maxPositions, kvDim]
-      const row = pos * kvDim;
+      const keys = this.keyCache[l]; // [kvDim, maxPositions]
+      const values = this.valueCache[l]; // [kvDim, maxPositions]
 
-      // Attention: q, k, v of this token; k and v go straight into the cache row of `pos`.
+      // Attention: q, k, v of this token; k (after RoPE) and v go into column `pos` of the cache.
       rmsnorm(this.xb, x, lw.attnNorm, dim, c.rmsEps);
       matmul(this.q, 0, this.xb, lw.wq, qDim, dim, lw.bq);
-      matmul(keys, row, this.xb, lw.wk, kvDim, dim, lw.bk);
-      matmul(values, row, this.xb, lw.wv, kvDim, dim, lw.bv);
-      this.rope(this.q, 0, nHeads);
-      this.rope(keys, row, nKvHeads);
-
+      matmul(this.k, 0, this.xb, lw.wk, kvDim, dim, lw.bk);
+      matmul(this.v, 0, this.xb, lw.wv, kvDim, dim, lw.bv);
+      this.rope(this.q, nHeads);
+      this.rope(this.k, nKvHeads);
+      for (let j = 0; j < kvDim; j++) {
+        keys[j * this.maxPositions + pos] = this.k[j];
+        values[j * this.maxPositions + pos] = this.v[j];
+      }
       this.attention(keys, values, pos);
       matmul(this.xb2, 0, this.att, lw.wo, dim, qDim);
       for (let i = 0; i < dim; i++) x[i] += this.xb2[i];
