@@ -13,6 +13,7 @@ import type { LanguageModel } from '../language-model.js';
 import { checkStep } from '../language-model.js';
 import { buildRopeTable, ROPE_LAYOUT_CODE } from '../../ops/rope-table.js';
 import { attentionScratchBytes, inverseSqrtHeadDim } from './attention.js';
+import type { MatrixScales, ReferenceScales } from './reference-forward.js';
 
 export interface IntegerLlamaOptions {
   /** Positions the KV cache holds (default: the model's context length). */
@@ -279,6 +280,40 @@ export class IntegerLlama implements LanguageModel {
     const start = (this.p >> 2) + i * this.pStride;
     this.logitsI32.set(this.i32.subarray(start, start + v));
     return { logits: this.logitsI32, m: this.i32[(this.a.m >> 2) + i], k: this.i32[(this.a.k >> 2) + i] + kAdjust };
+  }
+
+  /**
+   * Integer logits [M, vocabSize] (a copy) of tokens at positions startPos.. with each row's scale:
+   * real logit = logits * m / 2^k. M <= maxBatch.
+   */
+  forwardIntRows(tokens: ArrayLike<number>, startPos: number): { logits: Int32Array; m: Int32Array; k: Int32Array } {
+    if (tokens.length < 1 || tokens.length > this.maxBatch) throw new RangeError(`dyadic: ${tokens.length} tokens in one call (1..${this.maxBatch})`);
+    for (let i = 0; i < tokens.length; i++) checkStep(this, tokens[i], startPos + i);
+    const { M, kAdjust } = this.forwardRows(tokens, startPos);
+    const v = this.config.vocabSize;
+    const logits = new Int32Array(M * v); // [M, vocab]
+    const m = new Int32Array(M);
+    const k = new Int32Array(M);
+    for (let i = 0; i < M; i++) {
+      const r = this.rowLogits(i, kAdjust);
+      logits.set(r.logits, i * v);
+      m[i] = r.m;
+      k[i] = r.k;
+    }
+    return { logits, m, k };
+  }
+
+  /** The packed matrices' dyadic mantissas, exponents and stage-1 shifts (for the scalar reference). */
+  referenceScales(): ReferenceScales {
+    const s = (w: PackedWeights): MatrixScales => ({ mant: w.scale.m.slice(), k: w.scale.k, shift: w.shift });
+    return {
+      layers: this.layers.map((l) => ({ wq: s(l.wq), wk: s(l.wk), wv: s(l.wv), wo: s(l.wo), wGate: s(l.wGate), wUp: s(l.wUp), wDown: s(l.wDown) })),
+      output: s(this.output),
+    };
+  }
+
+  get invSqrtHeadDim(): { m: number; k: number } {
+    return this.invSqrtHd;
   }
 
   /** Integer logits [vocabSize] of the next token after `token` at `pos`; real = logits * m / 2^k. */
