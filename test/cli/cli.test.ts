@@ -90,6 +90,19 @@ describe('dyadic eval', () => {
   });
 });
 
+// util-linux `script` gives the child a terminal, so the progress bar shows.
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+describe('dyadic eval on a terminal', () => {
+  it.skipIf(!hasScript)('draws a progress bar per story, then the result', () => {
+    const cmd = `${process.execPath} ${main} eval -m ${gguf} --text ${devText} --stories 3`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout).toContain('\r[##########....................] 1/3 stories');
+    expect(r.stdout).toContain('\r[##############################] 3/3 stories');
+    expect(r.stdout).toMatch(/mean NLL \d\.\d{4} nats\/token/);
+  });
+});
+
 describe('dyadic info', () => {
   it('describes stories260K.gguf: architecture, tensors, types, parameters, memory', () => {
     const r = run('info', '-m', gguf);
