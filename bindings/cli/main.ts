@@ -2,6 +2,7 @@
 // `dyadic`: generate text, measure perplexity, or describe a model file. Errors in the input (a bad
 // file, a bad flag, a token or prompt that does not fit) end with one line naming the problem and exit
 // status 1 (2 for usage); anything else is a bug and keeps its stack trace.
+import '../entry/node.js'; // registers where the wasm kernels come from (dist/wasm/*.wasm)
 import { InvalidInputError, ModelFormatError } from '../formats/errors.js';
 import { UsageError } from './args.js';
 import { FileReadError } from './node-files.js';

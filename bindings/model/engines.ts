@@ -4,6 +4,7 @@ import { InvalidInputError } from '../formats/errors.js';
 import type { LoadedModel } from './load.js';
 import type { LanguageModel } from './language-model.js';
 import { FloatLlama } from './float-llama.js';
+import { createIntegerEngine, INTEGER_MODE_NAMES } from './integer/engine.js';
 
 export interface EngineOptions {
   /** Positions to plan the KV cache for (default: the model's context length). */
@@ -12,7 +13,10 @@ export interface EngineOptions {
 
 export type EngineFactory = (model: LoadedModel, options: EngineOptions) => LanguageModel | Promise<LanguageModel>;
 
-const engines = new Map<string, EngineFactory>([['float32', (m, o) => new FloatLlama(m.config, m.weights, { maxPositions: o.maxPositions })]]);
+const engines = new Map<string, EngineFactory>([
+  ['float32', (m, o) => new FloatLlama(m.config, m.weights, { maxPositions: o.maxPositions })],
+  ...INTEGER_MODE_NAMES.map((mode): [string, EngineFactory] => [mode, (m, o) => createIntegerEngine(mode, m, o)]),
+]);
 
 export function registerEngine(mode: string, factory: EngineFactory): void {
   engines.set(mode, factory);

@@ -87,7 +87,7 @@ export class IntegerLlama implements LanguageModel {
   private readonly opScratch: number; // int32 [max(dim, hiddenDim, qDim) + 8]
   private readonly attnScratch: number;
   private i32: Int32Array; // view of the whole memory, rebuilt if anything grows memory later
-  private readonly logitsF32: Float32Array; // [vocabSize] the float view of one row's integer logits
+  private lastScale = 1; // real scale of the logits last returned (measurement only: NLL, sampling temperature)
   private readonly logitsI32: Int32Array; // [vocabSize]
 
   constructor(runtime: DyadicRuntime, model: QuantizedLlama, mode: string, options: IntegerLlamaOptions = {}) {
@@ -169,7 +169,6 @@ export class IntegerLlama implements LanguageModel {
     arena.u8(0).fill(0, this.o.at, this.o.at + B * this.o.stride);
     arena.u8(0).fill(0, this.h.at, this.h.at + B * this.h.stride);
     this.i32 = new Int32Array(arena.memory.buffer);
-    this.logitsF32 = new Float32Array(c.vocabSize);
     this.logitsI32 = new Int32Array(c.vocabSize);
   }
 
@@ -323,31 +322,30 @@ export class IntegerLlama implements LanguageModel {
     return this.rowLogits(0, kAdjust);
   }
 
-  // The float view below is for measuring (perplexity) and for the LanguageModel interface shared with the
-  // float reference; the forward pass itself is the integer one above.
-  private toFloat(r: { logits: Int32Array; m: number; k: number }): Float32Array {
-    const scale = r.m / 2 ** r.k;
-    for (let j = 0; j < r.logits.length; j++) this.logitsF32[j] = r.logits[j] * scale;
-    return this.logitsF32;
+  /** Real logit = returned integer logit * logitScale, for the last forward/prefill row returned. */
+  get logitScale(): number {
+    return this.lastScale;
   }
 
-  forward(token: number, pos: number): Float32Array {
-    return this.toFloat(this.forwardInt(token, pos));
+  forward(token: number, pos: number): Int32Array {
+    const r = this.forwardInt(token, pos);
+    this.lastScale = r.m / 2 ** r.k;
+    return r.logits;
   }
 
-  prefill(tokens: ArrayLike<number>, startPos: number, onLogits?: (i: number, logits: Float32Array) => void): Float32Array {
+  prefill(tokens: ArrayLike<number>, startPos: number, onLogits?: (i: number, logits: Int32Array) => void): Int32Array {
     if (tokens.length === 0) throw new RangeError('dyadic prefill: no tokens');
     for (let i = 0; i < tokens.length; i++) checkStep(this, tokens[i], startPos + i);
-    let last = this.logitsF32;
     for (let s = 0; s < tokens.length; s += this.maxBatch) {
       const chunk = Array.prototype.slice.call(tokens, s, s + this.maxBatch) as number[];
       const { M, kAdjust } = this.forwardRows(chunk, startPos + s);
       for (let i = 0; i < M; i++) {
         if (!onLogits && s + i < tokens.length - 1) continue;
-        last = this.toFloat(this.rowLogits(i, kAdjust));
-        onLogits?.(s + i, last);
+        const r = this.rowLogits(i, kAdjust);
+        this.lastScale = r.m / 2 ** r.k;
+        onLogits?.(s + i, r.logits);
       }
     }
-    return last;
+    return this.logitsI32;
   }
 }
