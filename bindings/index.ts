@@ -17,7 +17,7 @@ export { SentencePieceTokenizer, TokenType, type SpmVocab, type EncodeOptions } 
 export { loadModel, loadTokenizer, detectFormat, type LoadedModel, type ModelFormat, type ByteSource, type StoredTensor } from './model/load.js';
 export { parameterCount, kvCacheBytes, type LlamaConfig, type RopeLayout } from './model/config.js';
 export type { LlamaWeights, LayerWeights } from './model/weights.js';
-export type { LanguageModel } from './model/language-model.js';
+export type { LanguageModel, Logits } from './model/language-model.js';
 export { FloatLlama, type FloatLlamaOptions } from './model/float-llama.js';
 export { createEngine, registerEngine, engineModes, type EngineFactory, type EngineOptions } from './model/engines.js';
 export { generate, type GenerateOptions, type GenerateResult } from './model/generate.js';

@@ -14,13 +14,13 @@ export function splitStories(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** -log softmax(logits)[target], computed in float64 with the max subtracted. */
-export function negativeLogLikelihood(logits: Float32Array, target: number): number {
+/** -log softmax(logits * scale)[target], computed in float64 with the max subtracted. */
+export function negativeLogLikelihood(logits: ArrayLike<number>, target: number, scale = 1): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  return Math.log(sum) - (logits[target] - max);
+  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] - max) * scale);
+  return Math.log(sum) - (logits[target] - max) * scale;
 }
 
 export interface StoryScore {
@@ -35,7 +35,7 @@ export function scoreTokens(model: LanguageModel, tokens: number[]): StoryScore 
   if (n < 2) return { nllSum: 0, predicted: 0 };
   let nllSum = 0;
   model.prefill(tokens.slice(0, n - 1), 0, (i, logits) => {
-    nllSum += negativeLogLikelihood(logits, tokens[i + 1]);
+    nllSum += negativeLogLikelihood(logits, tokens[i + 1], model.logitScale ?? 1);
   });
   return { nllSum, predicted: n - 1 };
 }

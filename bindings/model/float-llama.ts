@@ -72,6 +72,7 @@ function softmax(x: Float64Array, n: number): void {
 export class FloatLlama implements LanguageModel {
   readonly mode = 'float32';
   readonly backend = 'js';
+  readonly logitScale = 1;
   readonly maxPositions: number;
 
   // Activations of the current token.

@@ -45,7 +45,7 @@ export function generate(model: LanguageModel, tokenizer: SentencePieceTokenizer
     pos++;
     if (start === 0) start = now();
     const inPrompt = pos < prompt.length;
-    const next = inPrompt ? prompt[pos] : sampler.sample(logits);
+    const next = inPrompt ? prompt[pos] : sampler.sample(logits, model.logitScale ?? 1);
     if (!inPrompt) {
       if (next === tokenizer.bos || next === tokenizer.eos) break;
       tokens.push(next);

@@ -39,7 +39,8 @@ export class Sampler {
     this.order = new Int32Array(vocabSize);
   }
 
-  sample(logits: Float32Array): number {
+  /** A token drawn from softmax(logits * scale / temperature); `scale` maps integer logits to real ones. */
+  sample(logits: ArrayLike<number>, scale = 1): number {
     const n = this.vocabSize;
     if (this.temperature === 0) return argmax(logits, n);
     const p = this.probs;
@@ -47,7 +48,7 @@ export class Sampler {
     for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      p[i] = Math.exp((logits[i] - max) / this.temperature);
+      p[i] = Math.exp(((logits[i] - max) * scale) / this.temperature);
       sum += p[i];
     }
     for (let i = 0; i < n; i++) p[i] /= sum;
