@@ -77,7 +77,7 @@ export class FloatLlama implements LanguageModel {
 
   // Activations of the current token.
   private readonly x: Float32Array; // [dim] residual stream
-  private readonly xb: Float32Array; // [dim] normed input / attention output before wo
+  private readonly xb: Float32Array; // [dim] RMS-normed input of attention or of the FFN
   private readonly xb2: Float32Array; // [dim] output of wo or of the FFN
   private readonly q: Float32Array; // [nHeads*headDim]
   private readonly att: Float32Array; // [nHeads*headDim] attention result, heads concatenated
@@ -126,7 +126,7 @@ export class FloatLlama implements LanguageModel {
     this.ropeFreq = new Float64Array(c.ropeDim / 2);
     this.ropeCos = new Float64Array(c.ropeDim / 2);
     this.ropeSin = new Float64Array(c.ropeDim / 2);
-    // Pair i rotates by pos * theta^(-2i/headDim) (llama2.c: 1 / powf(10000, head_dim_index / head_size)).
+    // Pair i rotates by pos * theta^(-2i/ropeDim) (llama2.c: 1 / powf(10000, head_dim_index / head_size)).
     for (let i = 0; i < c.ropeDim / 2; i++) this.ropeFreq[i] = 1 / Math.pow(c.ropeTheta, (2 * i) / c.ropeDim);
     this.keyCache = Array.from({ length: c.nLayers }, () => new Float32Array(maxPositions * kvDim));
     this.valueCache = Array.from({ length: c.nLayers }, () => new Float32Array(maxPositions * kvDim));
