@@ -33,7 +33,9 @@ export const NR: i32 = 4;
 
 /**
  * Channels per cache block: the packed weights of one block (channels x bytesPerChannel) stay in L2
- * while every row pair streams past them. Always a multiple of NR, at least NR.
+ * while every row tile streams past them. Always a multiple of NR, at least NR.
+ * This is also the GEMV path for M = 1..4 (decode): the weights are streamed from memory once per call
+ * (M = 1 and 2 read each weight once; for M = 3 and 4 the second row tile finds the block in L2).
  */
 // @ts-ignore: decorator
 @inline export function channel_block(bytesPerChannel: i32, np: i32): i32 {

@@ -63,7 +63,12 @@ export interface PackWeightsOptions {
   scale?: WeightScale | ArrayLike<number>;
 }
 
-/** Packed weights owned by a runtime's arena: pass to matmul() with the same runtime. */
+/**
+ * Packed weights owned by a runtime's arena: pass to matmul() with the same runtime. The buffers live
+ * as long as the arena keeps them (a model packs its weights once at load; matmul() allocates its
+ * scratch above them and releases it before returning). Releasing an arena mark taken before packing
+ * frees them.
+ */
 export interface PackedWeights {
   readonly runtime: DyadicRuntime;
   readonly bits: WeightBits;
