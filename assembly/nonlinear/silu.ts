@@ -15,8 +15,8 @@
 //
 // ── Method ───────────────────────────────────────────────────────────────────────────────────────
 // d = gate - z_g; v = d * a_c (the sigmoid argument, real scale m_g / 2^(k_g + smoothK));
-// e = DI-Exp(|v|) in Q30 (assembly/nonlinear/exp.ts, parameters from that scale once per row);
-// 1 / (1 + e) by Newton-Raphson in Q15 without division: D = (2^30 + e) >> 16 is (1 + e)/2 in Q15,
+// e = DI-Exp(|v|) in Q29 (assembly/nonlinear/exp.ts, parameters from that scale once per row);
+// 1 / (1 + e) by Newton-Raphson in Q15 without division: D = (2^29 + e) >> 15 is (1 + e)/2 in Q15,
 // X0 = 48/17 - 32/17 D, two steps X <- X (2 - D X) (error <= (1/17)^4, then Q14 rounding), and
 // X in Q14 of 1/D is 1/(1 + e) in Q15; sigma = v >= 0 ? X : 2^15 - X.
 // SiLU: p = d * sigma (|p| < 2^23, scale s_g 2^-15); SwiGLU: p = ((d * sigma) >> 2) * (up - z_u)
@@ -25,18 +25,17 @@
 import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
 import {
   exp_params, ep_pre, ep_mul, ep_half, ep_shift, ep_clip_u,
-  exp_z_i32x4, exp_z, exp2_neg_q30_i32x4, exp2_neg_q30,
+  exp_z_i32x4, exp_z, exp_e16, exp_p16, exp_finish_low, exp_finish_high, exp2_neg_q29,
 } from "./exp";
 import { bitlength_i64, widen_i8_part } from "./intmath";
 
 const RECIP_C48: i32 = 46261; // round(48/17 * 2^14)
 const RECIP_C32: i32 = 30840; // round(32/17 * 2^14)
 
-/** sigmoid in Q15 of v (real scale given to exp_params), four lanes. */
+/** sigmoid in Q15 from e = exp(-|v|) in Q29 and the sign of v, four lanes. */
 // @ts-ignore: decorator
-@inline function sigmoid_q15_i32x4(v: v128, pre: i32, mul: v128, half: v128, shift: i32, clipU: v128): v128 {
-  const e = exp2_neg_q30_i32x4(exp_z_i32x4(i32x4.abs(v), pre, mul, half, shift, clipU));
-  const d = i32x4.shr_u(i32x4.add(e, i32x4.splat(1 << 30)), 16);
+@inline function sigmoid_q15_i32x4(v: v128, e: v128): v128 {
+  const d = i32x4.shr_u(i32x4.add(e, i32x4.splat(1 << 29)), 15); // (1 + e) / 2 in Q15
   let x = i32x4.sub(i32x4.splat(RECIP_C48), i32x4.shr_s(i32x4.mul(d, i32x4.splat(RECIP_C32)), 15));
   x = i32x4.shr_s(i32x4.mul(x, i32x4.sub(i32x4.splat(1 << 15), i32x4.shr_s(i32x4.mul(d, x), 15))), 14);
   x = i32x4.shr_s(i32x4.mul(x, i32x4.sub(i32x4.splat(1 << 15), i32x4.shr_s(i32x4.mul(d, x), 15))), 14);
@@ -44,11 +43,11 @@ const RECIP_C32: i32 = 30840; // round(32/17 * 2^14)
   return v128.bitselect(i32x4.sub(i32x4.splat(1 << 15), x), x, negative);
 }
 
-/** Scalar twin of sigmoid_q15_i32x4, bit-identical. */
+/** Scalar twin of DI-Exp + sigmoid_q15_i32x4, bit-identical. */
 // @ts-ignore: decorator
 @inline function sigmoid_q15(v: i32, pre: i32, mul: i32, half: i32, shift: i32, clipU: i32): i32 {
-  const e = exp2_neg_q30(exp_z(v < 0 ? -v : v, pre, mul, half, shift, clipU));
-  const d = <i32>(<u32>(e + (1 << 30)) >>> 16);
+  const e = exp2_neg_q29(exp_z(v < 0 ? -v : v, pre, mul, half, shift, clipU));
+  const d = (e + (1 << 29)) >>> 15;
   let x = RECIP_C48 - ((d * RECIP_C32) >> 15);
   x = (x * ((1 << 15) - ((d * x) >> 15))) >> 14;
   x = (x * ((1 << 15) - ((d * x) >> 15))) >> 14;
@@ -84,16 +83,26 @@ export function di_swiglu_rows(
     for (; j + 16 <= n; j += 16) {
       const gv = v128.load(g8 + <usize>j);
       const uv = hasUp ? v128.load(u8 + <usize>j) : i32x4.splat(0);
-      for (let part = 0; part < 4; part++) {
+      for (let part = 0; part < 4; part += 2) {
         const c = j + part * 4;
-        const d = i32x4.sub(widen_i8_part(gv, part), zg4);
-        const v = hasSmooth ? i32x4.mul(d, v128.load16x4_s(smooth + (<usize>c << 1))) : d;
-        const s = sigmoid_q15_i32x4(v, pre, mul4, half4, shift, clip4);
-        let p = i32x4.mul(d, s);
-        if (hasUp) p = i32x4.mul(i32x4.shr_s(p, 2), i32x4.sub(widen_i8_part(uv, part), zu4));
-        v128.store(pRow + (<usize>c << 2), p);
-        lo4 = i32x4.min_s(lo4, p);
-        hi4 = i32x4.max_s(hi4, p);
+        const d0 = i32x4.sub(widen_i8_part(gv, part), zg4);
+        const d1 = i32x4.sub(widen_i8_part(gv, part + 1), zg4);
+        const v0 = hasSmooth ? i32x4.mul(d0, v128.load16x4_s(smooth + (<usize>c << 1))) : d0;
+        const v1 = hasSmooth ? i32x4.mul(d1, v128.load16x4_s(smooth + (<usize>(c + 4) << 1))) : d1;
+        const z0 = exp_z_i32x4(i32x4.abs(v0), pre, mul4, half4, shift, clip4);
+        const z1 = exp_z_i32x4(i32x4.abs(v1), pre, mul4, half4, shift, clip4);
+        const e16 = exp_e16(z0, z1);
+        const p16 = exp_p16(z0, z1);
+        let p0 = i32x4.mul(d0, sigmoid_q15_i32x4(v0, exp_finish_low(e16, p16, z0)));
+        let p1 = i32x4.mul(d1, sigmoid_q15_i32x4(v1, exp_finish_high(e16, p16, z1)));
+        if (hasUp) {
+          p0 = i32x4.mul(i32x4.shr_s(p0, 2), i32x4.sub(widen_i8_part(uv, part), zu4));
+          p1 = i32x4.mul(i32x4.shr_s(p1, 2), i32x4.sub(widen_i8_part(uv, part + 1), zu4));
+        }
+        v128.store(pRow + (<usize>c << 2), p0);
+        v128.store(pRow + (<usize>c << 2), p1, 16);
+        lo4 = i32x4.min_s(lo4, i32x4.min_s(p0, p1));
+        hi4 = i32x4.max_s(hi4, i32x4.max_s(p0, p1));
       }
     }
     let lo = min(min(i32x4.extract_lane(lo4, 0), i32x4.extract_lane(lo4, 1)), min(i32x4.extract_lane(lo4, 2), i32x4.extract_lane(lo4, 3)));

@@ -16,16 +16,16 @@
 //
 // ── Method ───────────────────────────────────────────────────────────────────────────────────────
 // max over the valid columns; u = max - max(x, max - clip_u) >= 0 (clipping 16 nats below the max, which
-// also keeps u within int32); e = DI-Exp(u) in Q30 (assembly/nonlinear/exp.ts); sum in 64-bit lanes
-// (>= 2^30, the max element contributes exactly 2^30); one reciprocal per row
-//   R = floor(2^60 / (sum >> (bitlength(sum) - 31)))        in (2^29, 2^30]
-//   q = min( round_half_up(e * R / 2^(bitlength(sum) + 29 - B)), 2^B - 1 )     B = 8 or 15
-// i.e. q ~ 2^B * e / sum with a relative error of the reciprocal below 2^-29.
+// also keeps u within int32); e = DI-Exp(u) in Q29 (assembly/nonlinear/exp.ts); sum in 64-bit lanes
+// (>= 2^29, the max element contributes exactly 2^29); one reciprocal per row, nb = bitlength(sum):
+//   R = floor(2^(nb + 15) / sum)  in (2^15, 2^16],   a = max(14, nb - B - 16),   K = nb + 15 - a - B
+//   q = min( floor((round(e / 2^a) * R + 2^(K-1)) / 2^K), 2^B - 1 )          B = 8 or 15
+// i.e. q ~ 2^B * e / sum in 32-bit lanes (the product stays below 2^32): the reciprocal's 16 bits and the
+// rounding of e to 15 bits cost at most about one unit of 2^-15.
 
-import { mul_dyadic_i32x4, rshift_round_i64 } from "../dyadic";
 import {
   exp_params, ep_pre, ep_mul, ep_half, ep_shift, ep_clip_u,
-  exp_z_i32x4, exp_z, exp2_neg_q30_i32x4, exp2_neg_q30,
+  exp_z_i32x4, exp_z, exp_e16, exp_p16, exp_finish_low, exp_finish_high, exp2_neg_q29,
 } from "./exp";
 
 // @ts-ignore: decorator
@@ -72,13 +72,17 @@ export function di_softmax_rows(
     const len = <i32>len64;
 
     // 1. the row max over the valid columns
-    let mx4 = i32x4.splat(i32.MIN_VALUE);
+    let mxa = i32x4.splat(i32.MIN_VALUE);
+    let mxb = i32x4.splat(i32.MIN_VALUE);
     let j = 0;
-    for (; j + 4 <= len; j += 4) mx4 = i32x4.max_s(mx4, v128.load(src + (<usize>j << 2)));
-    let mx = hmax_i32x4(mx4);
+    for (; j + 8 <= len; j += 8) {
+      mxa = i32x4.max_s(mxa, v128.load(src + (<usize>j << 2)));
+      mxb = i32x4.max_s(mxb, v128.load(src + (<usize>j << 2), 16));
+    }
+    let mx = hmax_i32x4(i32x4.max_s(mxa, mxb));
     for (; j < len; j++) mx = max(mx, load<i32>(src + (<usize>j << 2)));
 
-    // 2. exponentials into scratch, and their sum
+    // 2. exponentials (Q29) into scratch, and their sum
     const si = <usize>(r * scaleStep) << 2;
     exp_params(load<i32>(scaleM + si), load<i32>(scaleK + si));
     const pre = ep_pre, mul = ep_mul, half = ep_half, shift = ep_shift, clipU = ep_clip_u;
@@ -91,37 +95,48 @@ export function di_softmax_rows(
     let acc0 = i64x2.splat(0);
     let acc1 = i64x2.splat(0);
     j = 0;
-    for (; j + 4 <= len; j += 4) {
+    for (; j + 8 <= len; j += 8) {
       const o = <usize>j << 2;
-      const u = i32x4.sub(mxv, i32x4.max_s(v128.load(src + o), lo4));
-      const e = exp2_neg_q30_i32x4(exp_z_i32x4(u, pre, mul4, half4, shift, clip4));
-      v128.store(scratch + o, e);
-      acc0 = i64x2.add(acc0, i64x2.extend_low_i32x4_u(e));
-      acc1 = i64x2.add(acc1, i64x2.extend_high_i32x4_u(e));
+      const z0 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o), lo4)), pre, mul4, half4, shift, clip4);
+      const z1 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o, 16), lo4)), pre, mul4, half4, shift, clip4);
+      const e16 = exp_e16(z0, z1);
+      const p16 = exp_p16(z0, z1);
+      const e0 = exp_finish_low(e16, p16, z0);
+      const e1 = exp_finish_high(e16, p16, z1);
+      v128.store(scratch + o, e0);
+      v128.store(scratch + o, e1, 16);
+      const pair = i32x4.add(e0, e1); // <= 2^30
+      acc0 = i64x2.add(acc0, i64x2.extend_low_i32x4_u(pair));
+      acc1 = i64x2.add(acc1, i64x2.extend_high_i32x4_u(pair));
     }
     const accs = i64x2.add(acc0, acc1);
     let sum = i64x2.extract_lane(accs, 0) + i64x2.extract_lane(accs, 1);
     for (; j < len; j++) {
       const o = <usize>j << 2;
       const u = mx - max(load<i32>(src + o), lo);
-      const e = exp2_neg_q30(exp_z(u, pre, mul, half, shift, clipU));
+      const e = exp2_neg_q29(exp_z(u, pre, mul, half, shift, clipU));
       store<i32>(scratch + o, e);
       sum += <i64>e;
     }
 
-    // 3. one reciprocal per row, then q = round(e * 2^B / sum)
-    const nb = bitlength_i64(sum); // >= 31
-    const recip = (<i64>1 << 60) / (sum >> (nb - 31));
-    const k = nb + 29 - bits;
-    const recip4 = i32x4.splat(<i32>recip);
+    // 3. one reciprocal per row, then q = min(round(e * 2^B / sum), 2^B - 1) in 32-bit lanes:
+    //    R = floor(2^(nb + 15) / sum) in (2^15, 2^16], q = ((e >> a) * R + 2^(K-1)) >> K
+    const nb = bitlength_i64(sum); // >= 30
+    const recip = <i32>((<i64>1 << (nb + 15)) / sum);
+    let a = nb - bits - 16;
+    if (a < 14) a = 14;
+    const k = nb + 15 - a - bits; // 16..31
+    const recip4 = i32x4.splat(recip);
+    const round4 = i32x4.splat(1 << (k - 1));
+    const ehalf4 = i32x4.splat(1 << (a - 1));
     j = 0;
     if (bytesPer == 1) {
       for (; j + 16 <= len; j += 16) {
         const o = scratch + (<usize>j << 2);
-        const q0 = i32x4.sub(i32x4.min_s(mul_dyadic_i32x4(v128.load(o), recip4, k), qmax4), bias4);
-        const q1 = i32x4.sub(i32x4.min_s(mul_dyadic_i32x4(v128.load(o, 16), recip4, k), qmax4), bias4);
-        const q2 = i32x4.sub(i32x4.min_s(mul_dyadic_i32x4(v128.load(o, 32), recip4, k), qmax4), bias4);
-        const q3 = i32x4.sub(i32x4.min_s(mul_dyadic_i32x4(v128.load(o, 48), recip4, k), qmax4), bias4);
+        const q0 = i32x4.sub(i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o), ehalf4), a), recip4), round4), k), bias4);
+        const q1 = i32x4.sub(i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o, 16), ehalf4), a), recip4), round4), k), bias4);
+        const q2 = i32x4.sub(i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o, 32), ehalf4), a), recip4), round4), k), bias4);
+        const q3 = i32x4.sub(i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o, 48), ehalf4), a), recip4), round4), k), bias4);
         const w0 = i16x8.narrow_i32x4_s(q0, q1);
         const w1 = i16x8.narrow_i32x4_s(q2, q3);
         v128.store(dst + <usize>j, bias != 0 ? i8x16.narrow_i16x8_s(w0, w1) : i8x16.narrow_i16x8_u(w0, w1));
@@ -129,13 +144,14 @@ export function di_softmax_rows(
     } else {
       for (; j + 8 <= len; j += 8) {
         const o = scratch + (<usize>j << 2);
-        const q0 = i32x4.min_s(mul_dyadic_i32x4(v128.load(o), recip4, k), qmax4);
-        const q1 = i32x4.min_s(mul_dyadic_i32x4(v128.load(o, 16), recip4, k), qmax4);
-        v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_u(q0, q1));
+        const q0 = i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o), ehalf4), a), recip4), round4), k);
+        const q1 = i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o, 16), ehalf4), a), recip4), round4), k);
+        v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_s(q0, q1));
       }
     }
     for (; j < len; j++) {
-      let q = <i32>rshift_round_i64(<i64>load<i32>(scratch + (<usize>j << 2)) * recip, k);
+      const e = <u32>load<i32>(scratch + (<usize>j << 2));
+      let q = <i32>((((e + (<u32>1 << <u32>(a - 1))) >> <u32>a) * <u32>recip + (<u32>1 << <u32>(k - 1))) >> <u32>k);
       if (q > qmax) q = qmax;
       q -= bias;
       if (bytesPer == 1) store<u8>(dst + <usize>j, <u8>q);

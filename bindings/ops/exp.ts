@@ -5,7 +5,7 @@ import type { Dyadic } from '../quant/dyadic.js';
 import { withScratch } from './arena-io.js';
 import { checkExpScale, checkInt, checkTensor } from './validate.js';
 
-/** exp(x * s) in Q30 for x [rows, n] int32 <= 0 (positive x count as 0), one dyadic scale s. */
+/** exp(x * s) in Q29 for x [rows, n] int32 <= 0 (positive x count as 0), one dyadic scale s. */
 export function diExp(rt: DyadicRuntime, x: Int32Array, rows: number, n: number, scale: Dyadic): Int32Array {
   const op = 'exp';
   checkInt(op, 'rows', rows, 1, 2 ** 24);

@@ -1,7 +1,7 @@
 // Scalar reference of DI-SiLU / DI-SwiGLU (assembly/nonlinear/silu.ts holds the contract and method).
 
 import type { RowParams } from '../gemm/epilogue-reference.js';
-import { expParams, expQ30, type ExpParams } from './exp-reference.js';
+import { expParams, expQ29, type ExpParams } from './exp-reference.js';
 import { bitLength } from './intmath-reference.js';
 import { requantI32RowsRef } from './requant-reference.js';
 
@@ -17,8 +17,8 @@ export const SILU_I8_MAX_ERROR_OF_ROW_MAX = 0.01;
 
 /** sigmoid(v * s) in Q15 with the exp parameters of s. */
 export function sigmoidQ15(v: number, p: ExpParams): number {
-  const e = expQ30(Math.abs(v), p);
-  const d = (e + 2 ** 30) >>> 16;
+  const e = expQ29(Math.abs(v), p);
+  const d = (e + 2 ** 29) >>> 15;
   let x = RECIP_C48 - ((d * RECIP_C32) >> 15);
   x = (x * (2 ** 15 - ((d * x) >> 15))) >> 14;
   x = (x * (2 ** 15 - ((d * x) >> 15))) >> 14;
