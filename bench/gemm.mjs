@@ -1,4 +1,4 @@
-// Dense GEMM/GEMV: dyadic (both builds, W8A8 / W4A8 / W7A8, DI-MatMul with int8 requantized output)
+// Dense GEMM/GEMV: dyadic (both builds, W8A8 / W4A8 / W6A8 / W7A8, DI-MatMul with int8 requantized output)
 // against onnxruntime-web 1.30 wasm (MatMulInteger u8 x s8, MatMulNBits 4-bit, float MatMul) and
 // @tensorflow/tfjs-backend-wasm float matMul. One process, one thread, the same random data for all,
 // warmed up (bench/lib/measure.mjs).
@@ -15,7 +15,7 @@ import { matMulIntegerModel, matMulNBitsModel, matMulFloatModel } from './lib/on
 
 const ALL_M = [1, 4, 16, 64, 128];
 const ALL_SHAPES = [[2048, 2048], [5632, 2048], [2048, 5632]]; // (N, K)
-const DYADIC_BITS = [8, 4, 7];
+const DYADIC_BITS = [8, 4, 6, 7];
 const NBITS_BLOCK = 32;
 
 function lcg(seed) {
@@ -44,7 +44,7 @@ function makeData(N, K, Mmax) {
     const lim = 2 ** (bits - 1);
     return Int8Array.from({ length: N * K }, () => Math.min(lim - 1, Math.floor((r() * 2 - 1) * lim))); // [N, K]
   };
-  const w = { 8: wInt(8), 4: wInt(4), 7: wInt(7) };
+  const w = { 8: wInt(8), 4: wInt(4), 6: wInt(6), 7: wInt(7) };
   const a = Int8Array.from({ length: Mmax * K }, () => Math.floor(r() * 256) - 128); // [Mmax, K]
   const wScale = Float64Array.from({ length: N }, () => 0.002 + 0.01 * r());
   return { w, a, wScale };
