@@ -7,7 +7,14 @@ import { type LlamaConfig, kvCacheBytes } from './config.js';
 import { type LanguageModel, checkStep } from './language-model.js';
 import type { LlamaWeights } from './weights.js';
 
+/** Where an observer sees activations: the inputs of the linear layers (for calibrating quantizers). */
+export type ActivationSite = 'attn_in' | 'attn_out' | 'ffn_in' | 'ffn_mid';
+/** Called with a view of the activation (valid only during the call). */
+export type ActivationObserver = (site: ActivationSite, layer: number, x: Float32Array) => void;
+
 export interface FloatLlamaOptions {
+  /** Sees the input of every linear layer as it runs (calibration); absent in normal use. */
+  observer?: ActivationObserver;
   /** Positions to allocate the KV cache for (default: the file's context length). */
   maxPositions?: number;
   /** Refuse a KV cache larger than this many bytes (default 1 GiB). */
@@ -74,6 +81,7 @@ export class FloatLlama implements LanguageModel {
   readonly backend = 'js';
   readonly logitScale = 1;
   readonly maxPositions: number;
+  private readonly observer?: ActivationObserver;
 
   // Activations of the current token.
   private readonly x: Float32Array; // [dim] residual stream
@@ -110,6 +118,7 @@ export class FloatLlama implements LanguageModel {
       throw new InvalidInputError(`a KV cache for ${maxPositions} positions needs ${cacheBytes} bytes, over the ${budget}-byte budget; pass a smaller context (-c)`);
     }
     this.maxPositions = maxPositions;
+    this.observer = options.observer;
     const qDim = c.nHeads * c.headDim;
     const kvDim = c.nKvHeads * c.headDim;
     this.x = new Float32Array(c.dim);
@@ -203,6 +212,7 @@ export class FloatLlama implements LanguageModel {
 
       // Attention: q, k, v of this token; k (after RoPE) and v go into column `pos` of the cache.
       rmsnorm(this.xb, x, lw.attnNorm, dim, c.rmsEps);
+      this.observer?.('attn_in', l, this.xb);
       matmul(this.q, 0, this.xb, lw.wq, qDim, dim, lw.bq);
       matmul(this.k, 0, this.xb, lw.wk, kvDim, dim, lw.bk);
       matmul(this.v, 0, this.xb, lw.wv, kvDim, dim, lw.bv);
@@ -213,17 +223,20 @@ export class FloatLlama implements LanguageModel {
         values[j * this.maxPositions + pos] = this.v[j];
       }
       this.attention(keys, values, pos);
+      this.observer?.('attn_out', l, this.att);
       matmul(this.xb2, 0, this.att, lw.wo, dim, qDim);
       for (let i = 0; i < dim; i++) x[i] += this.xb2[i];
 
       // SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
       rmsnorm(this.xb, x, lw.ffnNorm, dim, c.rmsEps);
+      this.observer?.('ffn_in', l, this.xb);
       matmul(this.hb, 0, this.xb, lw.wGate, hiddenDim, dim);
       matmul(this.hb2, 0, this.xb, lw.wUp, hiddenDim, dim);
       for (let i = 0; i < hiddenDim; i++) {
         const g = this.hb[i];
         this.hb[i] = (g / (1 + Math.exp(-g))) * this.hb2[i];
       }
+      this.observer?.('ffn_mid', l, this.hb);
       matmul(this.xb2, 0, this.hb, lw.wDown, dim, hiddenDim);
       for (let i = 0; i < dim; i++) x[i] += this.xb2[i];
     }
