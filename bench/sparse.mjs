@@ -1,15 +1,16 @@
 // Block-sparse vs dense integer matmul, one process, one thread, both builds:
 //   npm run bench -- sparse [--json FILE] [--quick] [--bits 8|4|both] [--blocks 1x16,4x16]
+//                           [--docs DIR]   (writes DIR/sparse-speedup.svg and DIR/sparse-table.md)
+//   npm run bench -- sparse --from FILE --docs DIR   (redraws the docs from an earlier --json FILE)
 // For each (N, K) and M, the dense kernel (bindings/gemm, the real one) runs on the unpruned weights and
 // the block-sparse kernels on the same weights pruned to each sparsity by block magnitude. Both go
 // through the same fused epilogue (stage 1, 'rescale' mode) on buffers already in wasm memory, so the
 // timing is the kernels alone. gops_effective counts dense work: 2*M*N*K / time, so it is comparable
 // across sparsities; speedup_vs_dense = dense time / sparse time at the same shape, build and bits.
-import { loadRuntime } from '../dist/entry/node.js';
-import { packWeights } from '../dist/gemm/pack.js';
-import { pruneToBlockCsr } from '../dist/sparse/prune.js';
-import { SparseLinear } from '../dist/sparse/spmm.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadRuntime, packWeights, pruneToBlockCsr, SparseLinear } from '../dist/entry/node.js';
 import { measure, machineLine, printTable } from './lib/measure.mjs';
+import { speedupSvg, speedupTable } from './lib/sparse-report.mjs';
 
 const SPARSITIES = [0, 0.2, 0.3, 0.5, 0.7, 0.9];
 const MS = [1, 16, 128];
@@ -20,7 +21,23 @@ function lcg(seed) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
 }
 
+function writeDocs(dir, report) {
+  const svg = speedupSvg(report.results, {
+    build: 'relaxed', impl: 'sparse-w8',
+    title: `int8 block-sparse speedup over the dense int8 kernel (relaxed build, one thread) - ${report.machine}`,
+  });
+  writeFileSync(`${dir}/sparse-speedup.svg`, svg);
+  writeFileSync(`${dir}/sparse-table.md`, `Machine: ${report.machine}\n\n${speedupTable(report.results)}\n`);
+  console.log(`wrote ${dir}/sparse-speedup.svg and ${dir}/sparse-table.md`);
+}
+
 export async function main(args) {
+  const docs = args.includes('--docs') ? args[args.indexOf('--docs') + 1] : undefined;
+  if (args.includes('--from')) {
+    const report = JSON.parse(readFileSync(args[args.indexOf('--from') + 1], 'utf8'));
+    if (docs) writeDocs(docs, report);
+    return report;
+  }
   const quick = args.includes('--quick');
   const bitsArg = args.includes('--bits') ? args[args.indexOf('--bits') + 1] : '8';
   const bitsList = bitsArg === 'both' ? [8, 4] : [Number(bitsArg)];
@@ -97,5 +114,7 @@ export async function main(args) {
       }
     }
   }
-  return { machine: machineLine(), results };
+  const report = { machine: machineLine(), results };
+  if (docs) writeDocs(docs, report);
+  return report;
 }

@@ -11,6 +11,21 @@ import { di_rescale_i32x4, di_range_merge } from "../epilogue";
   return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
 }
 
+/**
+ * Low nibble of each i16 lane, sign-extended (two's complement int4): the lane holds a byte sign-extended
+ * by v128.load8x8_s, so shifting its low 4 bits to the top and back is the whole decode.
+ */
+// @ts-ignore: decorator
+@inline export function lowNibble16(b: v128): v128 {
+  return i16x8.shr_s(i16x8.shl(b, 12), 12);
+}
+
+/** High nibble of each sign-extended byte in an i16 lane: floor(b / 16) is the signed high nibble. */
+// @ts-ignore: decorator
+@inline export function highNibble16(b: v128): v128 {
+  return i16x8.shr_s(b, 4);
+}
+
 /** sum of the four i32 lanes (wrapping, as every int32 accumulator here). */
 // @ts-ignore: decorator
 @inline export function hsum1(a: v128): i32 {

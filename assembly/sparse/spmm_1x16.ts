@@ -8,7 +8,7 @@
 // k = j + 8 in its high nibble (two's complement).
 // Register budget: 4 accumulators + 2 widened weight halves + activation loads folded into the dots.
 
-import { hsum1, hsum4, chunkEnd } from "./reduce";
+import { hsum1, hsum4, chunkEnd, lowNibble16, highNibble16 } from "./reduce";
 import { di_rescale_i32, di_rescale_i32x4 } from "../epilogue";
 
 /** Activation rows per tile: four rows share every weight load. */
@@ -69,9 +69,9 @@ const M_TILE: i32 = 4;
             const wp = values + <usize>p * blockBytes;
             let wl: v128, wh: v128;
             if (int4) {
-              const v = v128.load64_zero(wp);
-              wl = i16x8.extend_low_i8x16_s(i8x16.shr_s(i8x16.shl(v, 4), 4));
-              wh = i16x8.extend_low_i8x16_s(i8x16.shr_s(v, 4));
+              const b = v128.load8x8_s(wp); // byte j: k = j (low nibble), k = j + 8 (high)
+              wl = lowNibble16(b);
+              wh = highNibble16(b);
             } else {
               wl = v128.load8x8_s(wp);
               wh = v128.load8x8_s(wp, 8);
@@ -91,9 +91,9 @@ const M_TILE: i32 = 4;
             const wp = values + <usize>p * blockBytes;
             let wl: v128, wh: v128;
             if (int4) {
-              const v = v128.load64_zero(wp);
-              wl = i16x8.extend_low_i8x16_s(i8x16.shr_s(i8x16.shl(v, 4), 4));
-              wh = i16x8.extend_low_i8x16_s(i8x16.shr_s(v, 4));
+              const b = v128.load8x8_s(wp); // byte j: k = j (low nibble), k = j + 8 (high)
+              wl = lowNibble16(b);
+              wh = highNibble16(b);
             } else {
               wl = v128.load8x8_s(wp);
               wh = v128.load8x8_s(wp, 8);

@@ -16,7 +16,8 @@
 // dot16 kernels (both builds): v128.load8x8_s sign-extends 8 activations or 8 int8 weights straight into
 // an i16x8 operand of i32x4.dot_i16x8_s. int8 blocks are 64 bytes (row-major 4 x 16); int4 blocks are 32
 // bytes: byte j of half h holds (row 2h, k j) in its low nibble and (row 2h+1, k j) in its high nibble,
-// two's complement, so one shift pair yields a whole 16-wide row.
+// two's complement; one load8x8_s of 8 such bytes then yields 8 k of both rows with native i16 shifts
+// (x64 has no 8-bit shifts: V8 expands i8x16.shr_s into several instructions, i16x8.shr_s is one).
 //
 // Relaxed kernel (relaxed build, int4 only): the weights, biased to w + 8 in 0..15 (xor 0x88 flips each
 // nibble's sign bit), are the 7-bit operand of an i8 x i7 relaxed dot, which is then exact on every engine
@@ -26,7 +27,7 @@
 // Register budget (16 xmm in V8 x64): the 2-row tile holds 8 accumulators + 4 activation halves + 2
 // weight temporaries = 14.
 
-import { hsum4, storeRow4, rangeBegin, rangeEnd, chunkEnd } from "./reduce";
+import { hsum4, storeRow4, rangeBegin, rangeEnd, chunkEnd, lowNibble16, highNibble16 } from "./reduce";
 
 /** Activation rows per tile: a row pair shares every weight load (see the register budget). */
 const M_TILE: i32 = 2;
@@ -68,18 +69,18 @@ const M_TILE: i32 = 2;
             const x1l = v128.load8x8_s(ar1 + col), x1h = v128.load8x8_s(ar1 + col, 8);
             let w: v128;
             if (int4) {
-              let v = v128.load(wp);
-              let r0 = i8x16.shr_s(i8x16.shl(v, 4), 4), r1 = i8x16.shr_s(v, 4);
-              w = i16x8.extend_low_i8x16_s(r0); c00 = dot16(c00, w, x0l); c10 = dot16(c10, w, x1l);
-              w = i16x8.extend_high_i8x16_s(r0); c00 = dot16(c00, w, x0h); c10 = dot16(c10, w, x1h);
-              w = i16x8.extend_low_i8x16_s(r1); c01 = dot16(c01, w, x0l); c11 = dot16(c11, w, x1l);
-              w = i16x8.extend_high_i8x16_s(r1); c01 = dot16(c01, w, x0h); c11 = dot16(c11, w, x1h);
-              v = v128.load(wp, 16);
-              r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4);
-              w = i16x8.extend_low_i8x16_s(r0); c02 = dot16(c02, w, x0l); c12 = dot16(c12, w, x1l);
-              w = i16x8.extend_high_i8x16_s(r0); c02 = dot16(c02, w, x0h); c12 = dot16(c12, w, x1h);
-              w = i16x8.extend_low_i8x16_s(r1); c03 = dot16(c03, w, x0l); c13 = dot16(c13, w, x1l);
-              w = i16x8.extend_high_i8x16_s(r1); c03 = dot16(c03, w, x0h); c13 = dot16(c13, w, x1h);
+              let b = v128.load8x8_s(wp); // rows 0 | 1, k 0..7
+              w = lowNibble16(b); c00 = dot16(c00, w, x0l); c10 = dot16(c10, w, x1l);
+              w = highNibble16(b); c01 = dot16(c01, w, x0l); c11 = dot16(c11, w, x1l);
+              b = v128.load8x8_s(wp, 8); // rows 0 | 1, k 8..15
+              w = lowNibble16(b); c00 = dot16(c00, w, x0h); c10 = dot16(c10, w, x1h);
+              w = highNibble16(b); c01 = dot16(c01, w, x0h); c11 = dot16(c11, w, x1h);
+              b = v128.load8x8_s(wp, 16); // rows 2 | 3, k 0..7
+              w = lowNibble16(b); c02 = dot16(c02, w, x0l); c12 = dot16(c12, w, x1l);
+              w = highNibble16(b); c03 = dot16(c03, w, x0l); c13 = dot16(c13, w, x1l);
+              b = v128.load8x8_s(wp, 24); // rows 2 | 3, k 8..15
+              w = lowNibble16(b); c02 = dot16(c02, w, x0h); c12 = dot16(c12, w, x1h);
+              w = highNibble16(b); c03 = dot16(c03, w, x0h); c13 = dot16(c13, w, x1h);
             } else {
               w = v128.load8x8_s(wp); c00 = dot16(c00, w, x0l); c10 = dot16(c10, w, x1l);
               w = v128.load8x8_s(wp, 8); c00 = dot16(c00, w, x0h); c10 = dot16(c10, w, x1h);
@@ -103,14 +104,12 @@ const M_TILE: i32 = 2;
             const wp = values + <usize>p * blockBytes;
             const x0l = v128.load8x8_s(ar0 + col), x0h = v128.load8x8_s(ar0 + col, 8);
             if (int4) {
-              let v = v128.load(wp);
-              let r0 = i8x16.shr_s(i8x16.shl(v, 4), 4), r1 = i8x16.shr_s(v, 4);
-              c00 = dot16(dot16(c00, i16x8.extend_low_i8x16_s(r0), x0l), i16x8.extend_high_i8x16_s(r0), x0h);
-              c01 = dot16(dot16(c01, i16x8.extend_low_i8x16_s(r1), x0l), i16x8.extend_high_i8x16_s(r1), x0h);
-              v = v128.load(wp, 16);
-              r0 = i8x16.shr_s(i8x16.shl(v, 4), 4); r1 = i8x16.shr_s(v, 4);
-              c02 = dot16(dot16(c02, i16x8.extend_low_i8x16_s(r0), x0l), i16x8.extend_high_i8x16_s(r0), x0h);
-              c03 = dot16(dot16(c03, i16x8.extend_low_i8x16_s(r1), x0l), i16x8.extend_high_i8x16_s(r1), x0h);
+              const b0 = v128.load8x8_s(wp), b1 = v128.load8x8_s(wp, 8);
+              c00 = dot16(dot16(c00, lowNibble16(b0), x0l), lowNibble16(b1), x0h);
+              c01 = dot16(dot16(c01, highNibble16(b0), x0l), highNibble16(b1), x0h);
+              const b2 = v128.load8x8_s(wp, 16), b3 = v128.load8x8_s(wp, 24);
+              c02 = dot16(dot16(c02, lowNibble16(b2), x0l), lowNibble16(b3), x0h);
+              c03 = dot16(dot16(c03, highNibble16(b2), x0l), highNibble16(b3), x0h);
             } else {
               c00 = dot16(dot16(c00, v128.load8x8_s(wp), x0l), v128.load8x8_s(wp, 8), x0h);
               c01 = dot16(dot16(c01, v128.load8x8_s(wp, 16), x0l), v128.load8x8_s(wp, 24), x0h);
@@ -144,22 +143,27 @@ export function spmm_w4_4x16_dot16(
 }
 
 /**
- * acc + dot(a, b7) with b7 in 0..127, exact on every engine. Built from i16x8.relaxed_dot_i8x16_i7x16_s
- * (pair sums, |.| <= 2 * 128 * 127 < 2^15, so exact) and a pairwise widening add, NOT from the fused
- * i32x4.relaxed_dot_i8x16_i7x16_add_s: V8 in Node 20.20 (x64, AVX-VNNI) returns twice the dot and drops
- * the addend for that instruction (checked: a = b = splat(1), c = splat(5) gives 8, not 9), which would
- * break bit-exactness between hosts (DESIGN invariant 2).
+ * acc + pair sums of a * b7 (i16 lanes) with b7 in 0..15: i16x8.relaxed_dot_i8x16_i7x16_s is exact here
+ * (|pair| <= 2 * 128 * 15 = 3840) and I16_GROUP of them still fit i16 (8 * 3840 = 30720 < 2^15), so the
+ * widening to i32 happens once per group. Deliberately NOT the fused i32x4.relaxed_dot_i8x16_i7x16_add_s:
+ * in Node 20.20 (V8 11.3, x64) its baseline-tier (Liftoff) code returns wrong sums (twice the dot, addend
+ * dropped: a = b = splat(1), c = splat(5) gives 8, not 9) until the function tiers up, so results would
+ * depend on how often a kernel had run (DESIGN invariant 2). The non-fused relaxed dot is correct in both
+ * tiers (the test sweeps run in Liftoff and match the oracle).
  */
 // @ts-ignore: decorator
-@inline function relaxedDot(acc: v128, a: v128, b7: v128): v128 {
-  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(a, b7)));
+@inline function pairDot(acc16: v128, a: v128, b7: v128): v128 {
+  return i16x8.add(acc16, i16x8.relaxed_dot_i8x16_i7x16_s(a, b7));
 }
 
-/** acc + the four-lane partial sums of the int8 vector a (the w + 8 bias term). */
+/** acc32 + the i16 lanes of acc16 added pairwise into i32 lanes. */
 // @ts-ignore: decorator
-@inline function sumBytes(acc: v128, a: v128): v128 {
-  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(a)));
+@inline function widenAdd(acc32: v128, acc16: v128): v128 {
+  return i32x4.add(acc32, i32x4.extadd_pairwise_i16x8_s(acc16));
 }
+
+/** Blocks per i16 accumulation group (see pairDot; the activation sums z stay below 8 * 256). */
+const I16_GROUP: i32 = 8;
 
 /**
  * int4 weights, 4x16 blocks, padded int8 activations, relaxed dot (relaxed build only; the SIMD build
@@ -194,21 +198,32 @@ export function spmm_w4_4x16_reldot(
             let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
             let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
             let s0 = c00, s1 = c00;
-            for (let p = p0; p < p1; p++) {
-              const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4; // 16 i8 per block column
-              const wp = values + (<usize>p << 5);
-              const x0 = v128.load(ar0 + col), x1 = v128.load(ar1 + col);
-              let v = v128.xor(v128.load(wp), signBits);
-              let u = v128.and(v, lowNibble);
-              c00 = relaxedDot(c00, x0, u); c10 = relaxedDot(c10, x1, u);
-              u = i8x16.shr_u(v, 4);
-              c01 = relaxedDot(c01, x0, u); c11 = relaxedDot(c11, x1, u);
-              v = v128.xor(v128.load(wp, 16), signBits);
-              u = v128.and(v, lowNibble);
-              c02 = relaxedDot(c02, x0, u); c12 = relaxedDot(c12, x1, u);
-              u = i8x16.shr_u(v, 4);
-              c03 = relaxedDot(c03, x0, u); c13 = relaxedDot(c13, x1, u);
-              s0 = sumBytes(s0, x0); s1 = sumBytes(s1, x1);
+            for (let p = p0; p < p1; ) {
+              // i16 partial sums over a group of blocks, widened to i32 once per group
+              const pe = min(p + I16_GROUP, p1);
+              let t00 = i16x8.splat(0), t01 = t00, t02 = t00, t03 = t00;
+              let t10 = t00, t11 = t00, t12 = t00, t13 = t00;
+              let z0 = t00, z1 = t00;
+              for (; p < pe; p++) {
+                const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4; // 16 i8 per block column
+                const wp = values + (<usize>p << 5);
+                const x0 = v128.load(ar0 + col), x1 = v128.load(ar1 + col);
+                let v = v128.xor(v128.load(wp), signBits);
+                let u = v128.and(v, lowNibble);
+                t00 = pairDot(t00, x0, u); t10 = pairDot(t10, x1, u);
+                u = v128.and(i16x8.shr_u(v, 4), lowNibble);
+                t01 = pairDot(t01, x0, u); t11 = pairDot(t11, x1, u);
+                v = v128.xor(v128.load(wp, 16), signBits);
+                u = v128.and(v, lowNibble);
+                t02 = pairDot(t02, x0, u); t12 = pairDot(t12, x1, u);
+                u = v128.and(i16x8.shr_u(v, 4), lowNibble);
+                t03 = pairDot(t03, x0, u); t13 = pairDot(t13, x1, u);
+                z0 = i16x8.add(z0, i16x8.extadd_pairwise_i8x16_s(x0));
+                z1 = i16x8.add(z1, i16x8.extadd_pairwise_i8x16_s(x1));
+              }
+              c00 = widenAdd(c00, t00); c01 = widenAdd(c01, t01); c02 = widenAdd(c02, t02); c03 = widenAdd(c03, t03);
+              c10 = widenAdd(c10, t10); c11 = widenAdd(c11, t11); c12 = widenAdd(c12, t12); c13 = widenAdd(c13, t13);
+              s0 = widenAdd(s0, z0); s1 = widenAdd(s1, z1);
             }
             const o0 = out + <usize>i * outRow;
             const bias = hsum4(s0, s1, s0, s1); // [sum a0, sum a1, ..]: the w + 8 bias to take off
@@ -220,17 +235,23 @@ export function spmm_w4_4x16_reldot(
           if (i < m1) {
             const ar0 = a + <usize>i * aRow;
             let c00 = i32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, s0 = c00;
-            for (let p = p0; p < p1; p++) {
-              const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4;
-              const wp = values + (<usize>p << 5);
-              const x0 = v128.load(ar0 + col);
-              let v = v128.xor(v128.load(wp), signBits);
-              c00 = relaxedDot(c00, x0, v128.and(v, lowNibble));
-              c01 = relaxedDot(c01, x0, i8x16.shr_u(v, 4));
-              v = v128.xor(v128.load(wp, 16), signBits);
-              c02 = relaxedDot(c02, x0, v128.and(v, lowNibble));
-              c03 = relaxedDot(c03, x0, i8x16.shr_u(v, 4));
-              s0 = sumBytes(s0, x0);
+            for (let p = p0; p < p1; ) {
+              const pe = min(p + I16_GROUP, p1);
+              let t00 = i16x8.splat(0), t01 = t00, t02 = t00, t03 = t00, z0 = t00;
+              for (; p < pe; p++) {
+                const col = <usize>load<u16>(colidx + (<usize>p << 1)) << 4;
+                const wp = values + (<usize>p << 5);
+                const x0 = v128.load(ar0 + col);
+                let v = v128.xor(v128.load(wp), signBits);
+                t00 = pairDot(t00, x0, v128.and(v, lowNibble));
+                t01 = pairDot(t01, x0, v128.and(i16x8.shr_u(v, 4), lowNibble));
+                v = v128.xor(v128.load(wp, 16), signBits);
+                t02 = pairDot(t02, x0, v128.and(v, lowNibble));
+                t03 = pairDot(t03, x0, v128.and(i16x8.shr_u(v, 4), lowNibble));
+                z0 = i16x8.add(z0, i16x8.extadd_pairwise_i8x16_s(x0));
+              }
+              c00 = widenAdd(c00, t00); c01 = widenAdd(c01, t01); c02 = widenAdd(c02, t02); c03 = widenAdd(c03, t03);
+              s0 = widenAdd(s0, z0);
             }
             const bias = hsum4(s0, s0, s0, s0);
             storeRow4(out + <usize>i * outRow, n0, N, i32x4.sub(hsum4(c00, c01, c02, c03), i32x4.shl(bias, 3)), load<i32>(rowZero + (<usize>(i) << 2)), ws, mt, shift, range4 + (<usize>(i) << 5));
