@@ -11,12 +11,12 @@
 // ── Method ───────────────────────────────────────────────────────────────────────────────────────
 // exp(-u s) = 2^(-z) with z = u * s * log2(e). Per row (scalar, once), exp_params turns (m, k) into an
 // integer multiplier for z in Q15 (EXP_FRAC_BITS fraction bits):
-//   z = min( ((u >> pre) * mul + half) >>> shift , EXP_CLIP_Z ),   u first clamped to u <= clip_u
+//   z = ((min(u, clip_u) >> pre) * mul) >>> shift    (< 2^20 by construction, so q <= 31)
 // with (clip_u >> pre) < 2^16 and mul <= 2^15 (or a larger mul when clip_u is tiny), so
 // (clip_u >> pre) * mul < 2^31 and every lane stays within 32 bits (i32x4.mul, no 64-bit lanes).
 // Then z = q + f / 2^15 splits into an integer shift q (0..23) and a fraction f: a cubic in int16 lanes
 // gives 2^(-f/2^15), and the shift by q is a multiply by a power of two built with byte swizzles (see
-// exp_e16 .. exp_finish_high below).
+// exp_e16 .. exp_b below).
 // log2(e) enters as LOG2E_Q30 = round(log2(e) * 2^30) multiplied into m, so the scale never leaves
 // integers. The derivation below is integer-only too, so dynamic per-row scales work inside wasm.
 
@@ -30,11 +30,12 @@ export const EXP_ONE: i32 = 1 << 29;
 const LOG2E_Q30: i64 = 1549082005;
 /** The clip, 16 nats below the maximum, in z units: round(16 * log2(e) * 2^15). */
 export const EXP_CLIP_Z: i32 = 756388;
+/** Largest z any u <= clip_u reaches (q <= 31). */
+const Z_LIMIT: i64 = (<i64>1 << 20) - 1;
 
 // Per-row parameters written by exp_params (one thread; read right after the call).
 export let ep_pre: i32 = 0;
 export let ep_mul: i32 = 0;
-export let ep_half: i32 = 0;
 export let ep_shift: i32 = 0;
 export let ep_clip_u: i32 = 0;
 
@@ -45,7 +46,7 @@ export let ep_clip_u: i32 = 0;
 
 /**
  * Integer parameters of z = u * (m / 2^k) * log2(e) in Q15 (see the contract). m < 1 is treated as 1.
- * Sets ep_pre, ep_mul, ep_half, ep_shift, ep_clip_u.
+ * Sets ep_pre, ep_mul, ep_shift, ep_clip_u.
  */
 export function exp_params(m: i32, k: i32): void {
   if (m < 1) m = 1;
@@ -92,30 +93,39 @@ export function exp_params(m: i32, k: i32): void {
     mul = 0;
     shift = 0;
   }
+  // Keep z < 2^20 (q <= 31) for every u <= clip_u, so the kernels need no clamp on z. Only a very
+  // coarse scale (over 8 octaves, 5.5 nats, per integer step; shift = 0) can pass it: the clip then moves
+  // to the last step below 32 octaves, or, when one step already exceeds it, that step maps to 2^-32.
+  if (shift == 0 && (clip >> pre) * mul > Z_LIMIT) {
+    if (mul > Z_LIMIT) {
+      mul = Z_LIMIT;
+      clip = <i64>1 << pre;
+    } else {
+      clip = (Z_LIMIT / mul) << pre;
+    }
+  }
   ep_pre = pre;
   ep_mul = <i32>mul;
   ep_shift = shift;
-  ep_half = shift > 0 ? <i32>(<u32>1 << <u32>(shift - 1)) : 0;
   ep_clip_u = <i32>clip;
 }
 
-/** Exported for tests: writes (pre, mul, half, shift, clip_u) as five int32 at `out`. */
+/** Exported for tests: writes (pre, mul, shift, clip_u) as four int32 at `out`. */
 export function exp_params_into(m: i32, k: i32, out: usize): void {
   exp_params(m, k);
   store<i32>(out, ep_pre);
   store<i32>(out, ep_mul, 4);
-  store<i32>(out, ep_half, 8);
-  store<i32>(out, ep_shift, 12);
-  store<i32>(out, ep_clip_u, 16);
+  store<i32>(out, ep_shift, 8);
+  store<i32>(out, ep_clip_u, 12);
 }
 
 // ── 2^(-z / 2^15) in Q29, eight lanes at a time ─────────────────────────────────────────────────
-// z (int32, two vectors of four lanes) splits into q = z >> 15 (0..23) and f = z & 0x7fff. The fraction
+// z (int32, two vectors of four lanes) splits into q = z >> 15 (0..31) and f = z & 0x7fff. The fraction
 // runs in int16 lanes: e16 = 2^(-f/2^15) / 2 in Q15 by a cubic in Horner form with i16x8.q15mulr_sat_s
 // (round((a b + 2^14) / 2^15); no operand is ever -32768, so it never saturates), e16 in [8192, 16384].
-// The per-lane shift by q, which wasm SIMD lacks (shift counts are scalar), is a multiply: two byte
-// swizzles build P = 2^(15 - (q & 15)) per 16-bit lane, i32x4.extmul_*_i16x8_u gives e16 * P (exact,
-// <= 2^29), and lanes with q >= 16 take one more shift by 16. Result: e = 2^(29 - z/2^15) truncated,
+// The per-lane shift by q, which wasm SIMD lacks (shift counts are scalar), is a multiply: one byte
+// swizzle builds P = 2^(15 - (q & 15)) per 16-bit lane, i32x4.extmul_*_i16x8_u gives e16 * P (exact,
+// <= 2^29), and lanes with q >= 16 first take 2^-16 in int16 (q15mulr). Result: e ~ 2^(29 - z/2^15),
 // e = 2^29 exactly at z = 0.
 
 // Q15 coefficients of p(f)/2 = 1/2 + f (C1 + f (C2 + f C3)) ~ 2^-f / 2, fitted for the integer Horner
@@ -132,43 +142,53 @@ const C3: i32 = -639;
   return i16x8.add(i16x8.splat(16384), i16x8.q15mulr_sat_s(f, h));
 }
 
-/** P = 2^(15 - (q & 15)) as unsigned 16-bit lanes, from two byte swizzles. */
+/**
+ * P = 2^(15 - (q & 15)) as unsigned 16-bit lanes from one byte swizzle: with H = [128, 64, .., 1, 0 x8],
+ * the high byte of P is H[j] and the low byte H[j ^ 8] (j = q & 15).
+ */
 // @ts-ignore: decorator
 @inline export function pow2_p16(q: v128): v128 {
-  const idx = i16x8.mul(v128.and(q, i16x8.splat(15)), i16x8.splat(0x0101)); // j in both bytes of a lane
-  const lo = i8x16.swizzle(i8x16(0, 0, 0, 0, 0, 0, 0, 0, -128, 64, 32, 16, 8, 4, 2, 1), idx);
-  const hi = i8x16.swizzle(i8x16(-128, 64, 32, 16, 8, 4, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0), idx);
-  return v128.bitselect(hi, lo, i16x8.splat(<i16>0xff00));
+  const idx = v128.xor(i16x8.mul(v128.and(q, i16x8.splat(15)), i16x8.splat(0x0101)), i16x8.splat(8));
+  return i8x16.swizzle(i8x16(-128, 64, 32, 16, 8, 4, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0), idx);
 }
 
-/** The Q15 fraction mantissas e16 for eight z lanes (z0: lanes 0..3, z1: lanes 4..7). */
+// Eight lanes of z (z0: lanes 0..3, z1: lanes 4..7) give two 16-bit factors with e = a * b (Q29):
+//   q < 16:  a = e16,                                  b = 2^(15 - q)
+//   q >= 16: a = round(e16 * 2^(14 - (q - 16)) / 2^15), b = 1   (the extra 2^-16 applied by q15mulr)
+// and e = i32x4.extmul_{low,high}_i16x8_u(a, b). Callers write it out (an inlined helper cannot return
+// two vectors):  e16 = exp_e16(z0, z1); q = exp_q16(z0, z1); p = pow2_p16(q); d = exp_deep(q);
+//               a = exp_a(e16, p, d); b = exp_b(p, d).
+
+/** e16 = 2^(-f / 2^15) / 2 in Q15 of the fractions of eight z lanes. */
 // @ts-ignore: decorator
 @inline export function exp_e16(z0: v128, z1: v128): v128 {
   const fm = i32x4.splat((1 << EXP_FRAC_BITS) - 1);
   return exp2_frac_e16(i16x8.narrow_i32x4_s(v128.and(z0, fm), v128.and(z1, fm)));
 }
 
-/** The power-of-two factors P16 for eight z lanes. */
+/** q = z >> 15 (0..31) of eight z lanes, as int16 lanes. */
 // @ts-ignore: decorator
-@inline export function exp_p16(z0: v128, z1: v128): v128 {
-  return pow2_p16(i16x8.narrow_i32x4_s(i32x4.shr_u(z0, EXP_FRAC_BITS), i32x4.shr_u(z1, EXP_FRAC_BITS)));
+@inline export function exp_q16(z0: v128, z1: v128): v128 {
+  return i16x8.narrow_i32x4_s(i32x4.shr_u(z0, EXP_FRAC_BITS), i32x4.shr_u(z1, EXP_FRAC_BITS));
 }
 
-/** e = 2^(29 - z / 2^15) for lanes 0..3 (z0) of an eight-lane group with its e16 and P16. */
+/** Lanes with q >= 16. */
 // @ts-ignore: decorator
-@inline export function exp_finish_low(e16: v128, p16: v128, z0: v128): v128 {
-  const a = i32x4.extmul_low_i16x8_u(e16, p16);
-  return v128.bitselect(i32x4.shr_u(a, 16), a, i32x4.gt_s(z0, i32x4.splat((16 << EXP_FRAC_BITS) - 1)));
+@inline export function exp_deep(q: v128): v128 {
+  return i16x8.gt_s(q, i16x8.splat(15));
 }
 
-/** e = 2^(29 - z / 2^15) for lanes 4..7 (z1). */
 // @ts-ignore: decorator
-@inline export function exp_finish_high(e16: v128, p16: v128, z1: v128): v128 {
-  const a = i32x4.extmul_high_i16x8_u(e16, p16);
-  return v128.bitselect(i32x4.shr_u(a, 16), a, i32x4.gt_s(z1, i32x4.splat((16 << EXP_FRAC_BITS) - 1)));
+@inline export function exp_a(e16: v128, p16: v128, deep: v128): v128 {
+  return v128.bitselect(i16x8.q15mulr_sat_s(e16, i16x8.shr_u(p16, 1)), e16, deep);
 }
 
-/** Scalar twin of exp_e16 / exp_p16 / exp_finish_*, one lane, bit-identical. */
+// @ts-ignore: decorator
+@inline export function exp_b(p16: v128, deep: v128): v128 {
+  return v128.bitselect(i16x8.splat(1), p16, deep);
+}
+
+/** Scalar twin of the eight-lane exp (exp_e16 .. exp_b, extmul), one lane, bit-identical. */
 // @ts-ignore: decorator
 @inline export function exp2_neg_q29(z: i32): i32 {
   const q = z >>> EXP_FRAC_BITS;
@@ -176,24 +196,20 @@ const C3: i32 = -639;
   const g = C2 + ((f * C3 + 0x4000) >> 15);
   const h = C1 + ((f * g + 0x4000) >> 15);
   const e16 = 16384 + ((f * h + 0x4000) >> 15);
-  const e = e16 << (15 - (q & 15));
-  return q > 15 ? e >>> 16 : e;
+  const p = 1 << (15 - (q & 15));
+  return q > 15 ? (e16 * (p >> 1) + 0x4000) >> 15 : e16 * p;
 }
 
-/** z for four lanes of u >= 0 with the parameters of exp_params (splatted where vectors). */
+/** z for four lanes of 0 <= u <= clip_u (callers clamp u where it can exceed clip_u). */
 // @ts-ignore: decorator
-@inline export function exp_z_i32x4(u: v128, pre: i32, mul: v128, half: v128, shift: i32, clipU: v128): v128 {
-  const v = i32x4.shr_u(i32x4.min_s(u, clipU), pre);
-  const z = i32x4.shr_u(i32x4.add(i32x4.mul(v, mul), half), shift);
-  return i32x4.min_u(z, i32x4.splat(EXP_CLIP_Z));
+@inline export function exp_z_i32x4(u: v128, pre: i32, mul: v128, shift: i32): v128 {
+  return i32x4.shr_u(i32x4.mul(i32x4.shr_u(u, pre), mul), shift);
 }
 
 /** Scalar twin of exp_z_i32x4. */
 // @ts-ignore: decorator
-@inline export function exp_z(u: i32, pre: i32, mul: i32, half: i32, shift: i32, clipU: i32): i32 {
-  const v = (u < clipU ? u : clipU) >>> pre;
-  const z = <i32>(<u32>(v * mul + half) >>> <u32>shift);
-  return <i32>min<u32>(<u32>z, <u32>EXP_CLIP_Z);
+@inline export function exp_z(u: i32, pre: i32, mul: i32, shift: i32): i32 {
+  return <i32>(<u32>((u >>> pre) * mul) >>> <u32>shift);
 }
 
 /**
@@ -209,8 +225,8 @@ export function di_exp_rows(
   for (let r = 0; r < rows; r++) {
     const si = <usize>(r * scaleStep) << 2;
     exp_params(load<i32>(scaleM + si), load<i32>(scaleK + si));
-    const pre = ep_pre, mul = ep_mul, half = ep_half, shift = ep_shift, clipU = ep_clip_u;
-    const mul4 = i32x4.splat(mul), half4 = i32x4.splat(half), clip4 = i32x4.splat(clipU);
+    const pre = ep_pre, mul = ep_mul, shift = ep_shift, clipU = ep_clip_u;
+    const mul4 = i32x4.splat(mul);
     const negClip4 = i32x4.splat(-clipU);
     const zero4 = i32x4.splat(0);
     const src = x + (<usize>r * <usize>xStride << 2);
@@ -218,21 +234,25 @@ export function di_exp_rows(
     let j = 0;
     for (; j + 8 <= n; j += 8) {
       const o = <usize>j << 2;
-      // u = -max(min(x, 0), -clip_u): no overflow at x = INT32_MIN
+      // u = -max(min(x, 0), -clip_u) in 0..clip_u: no overflow at x = INT32_MIN
       const u0 = i32x4.sub(zero4, i32x4.max_s(i32x4.min_s(v128.load(src + o), zero4), negClip4));
       const u1 = i32x4.sub(zero4, i32x4.max_s(i32x4.min_s(v128.load(src + o, 16), zero4), negClip4));
-      const z0 = exp_z_i32x4(u0, pre, mul4, half4, shift, clip4);
-      const z1 = exp_z_i32x4(u1, pre, mul4, half4, shift, clip4);
+      const z0 = exp_z_i32x4(u0, pre, mul4, shift);
+      const z1 = exp_z_i32x4(u1, pre, mul4, shift);
       const e16 = exp_e16(z0, z1);
-      const p16 = exp_p16(z0, z1);
-      v128.store(dst + o, exp_finish_low(e16, p16, z0));
-      v128.store(dst + o, exp_finish_high(e16, p16, z1), 16);
+      const q = exp_q16(z0, z1);
+      const p16 = pow2_p16(q);
+      const deep = exp_deep(q);
+      const a = exp_a(e16, p16, deep);
+      const b = exp_b(p16, deep);
+      v128.store(dst + o, i32x4.extmul_low_i16x8_u(a, b));
+      v128.store(dst + o, i32x4.extmul_high_i16x8_u(a, b), 16);
     }
     for (; j < n; j++) {
       const o = <usize>j << 2;
       const v = load<i32>(src + o);
       const u = -max(min(v, 0), -clipU);
-      store<i32>(dst + o, exp2_neg_q29(exp_z(u, pre, mul, half, shift, clipU)));
+      store<i32>(dst + o, exp2_neg_q29(exp_z(u, pre, mul, shift)));
     }
   }
 }

@@ -24,8 +24,8 @@
 
 import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
 import {
-  exp_params, ep_pre, ep_mul, ep_half, ep_shift, ep_clip_u,
-  exp_z_i32x4, exp_z, exp_e16, exp_p16, exp_finish_low, exp_finish_high, exp2_neg_q29,
+  exp_params, ep_pre, ep_mul, ep_shift, ep_clip_u,
+  exp_z_i32x4, exp_z, exp_e16, exp_q16, pow2_p16, exp_deep, exp_a, exp_b, exp2_neg_q29,
 } from "./exp";
 import { bitlength_i64, widen_i8_part } from "./intmath";
 
@@ -45,8 +45,8 @@ const RECIP_C32: i32 = 30840; // round(32/17 * 2^14)
 
 /** Scalar twin of DI-Exp + sigmoid_q15_i32x4, bit-identical. */
 // @ts-ignore: decorator
-@inline function sigmoid_q15(v: i32, pre: i32, mul: i32, half: i32, shift: i32, clipU: i32): i32 {
-  const e = exp2_neg_q29(exp_z(v < 0 ? -v : v, pre, mul, half, shift, clipU));
+@inline function sigmoid_q15(v: i32, pre: i32, mul: i32, shift: i32, clipU: i32): i32 {
+  const e = exp2_neg_q29(exp_z(min(v < 0 ? -v : v, clipU), pre, mul, shift));
   const d = (e + (1 << 29)) >>> 15;
   let x = RECIP_C48 - ((d * RECIP_C32) >> 15);
   x = (x * ((1 << 15) - ((d * x) >> 15))) >> 14;
@@ -73,8 +73,8 @@ export function di_swiglu_rows(
     const mg = load<i32>(gateM + ri);
     const kg = load<i32>(gateK + ri);
     exp_params(mg, kg + (hasSmooth ? smoothK : 0));
-    const pre = ep_pre, mul = ep_mul, half = ep_half, shift = ep_shift, clipU = ep_clip_u;
-    const mul4 = i32x4.splat(mul), half4 = i32x4.splat(half), clip4 = i32x4.splat(clipU);
+    const pre = ep_pre, mul = ep_mul, shift = ep_shift, clipU = ep_clip_u;
+    const mul4 = i32x4.splat(mul), clip4 = i32x4.splat(clipU);
     const zg4 = i32x4.splat(zg);
     const zu4 = i32x4.splat(zu);
     let lo4 = i32x4.splat(0);
@@ -89,12 +89,16 @@ export function di_swiglu_rows(
         const d1 = i32x4.sub(widen_i8_part(gv, part + 1), zg4);
         const v0 = hasSmooth ? i32x4.mul(d0, v128.load16x4_s(smooth + (<usize>c << 1))) : d0;
         const v1 = hasSmooth ? i32x4.mul(d1, v128.load16x4_s(smooth + (<usize>(c + 4) << 1))) : d1;
-        const z0 = exp_z_i32x4(i32x4.abs(v0), pre, mul4, half4, shift, clip4);
-        const z1 = exp_z_i32x4(i32x4.abs(v1), pre, mul4, half4, shift, clip4);
+        const z0 = exp_z_i32x4(i32x4.min_s(i32x4.abs(v0), clip4), pre, mul4, shift);
+        const z1 = exp_z_i32x4(i32x4.min_s(i32x4.abs(v1), clip4), pre, mul4, shift);
         const e16 = exp_e16(z0, z1);
-        const p16 = exp_p16(z0, z1);
-        let p0 = i32x4.mul(d0, sigmoid_q15_i32x4(v0, exp_finish_low(e16, p16, z0)));
-        let p1 = i32x4.mul(d1, sigmoid_q15_i32x4(v1, exp_finish_high(e16, p16, z1)));
+        const q = exp_q16(z0, z1);
+        const p16 = pow2_p16(q);
+        const deep = exp_deep(q);
+        const ea = exp_a(e16, p16, deep);
+        const eb = exp_b(p16, deep);
+        let p0 = i32x4.mul(d0, sigmoid_q15_i32x4(v0, i32x4.extmul_low_i16x8_u(ea, eb)));
+        let p1 = i32x4.mul(d1, sigmoid_q15_i32x4(v1, i32x4.extmul_high_i16x8_u(ea, eb)));
         if (hasUp) {
           p0 = i32x4.mul(i32x4.shr_s(p0, 2), i32x4.sub(widen_i8_part(uv, part), zu4));
           p1 = i32x4.mul(i32x4.shr_s(p1, 2), i32x4.sub(widen_i8_part(uv, part + 1), zu4));
@@ -110,7 +114,7 @@ export function di_swiglu_rows(
     for (; j < n; j++) {
       const d = <i32>load<i8>(g8 + <usize>j) - zg;
       const v = hasSmooth ? d * <i32>load<i16>(smooth + (<usize>j << 1)) : d;
-      let p = d * sigmoid_q15(v, pre, mul, half, shift, clipU);
+      let p = d * sigmoid_q15(v, pre, mul, shift, clipU);
       if (hasUp) p = (p >> 2) * (<i32>load<i8>(u8 + <usize>j) - zu);
       store<i32>(pRow + (<usize>j << 2), p);
       lo = min(lo, p);

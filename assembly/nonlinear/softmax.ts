@@ -24,8 +24,8 @@
 // rounding of e to 15 bits cost at most about one unit of 2^-15.
 
 import {
-  exp_params, ep_pre, ep_mul, ep_half, ep_shift, ep_clip_u,
-  exp_z_i32x4, exp_z, exp_e16, exp_p16, exp_finish_low, exp_finish_high, exp2_neg_q29,
+  exp_params, ep_pre, ep_mul, ep_shift, ep_clip_u,
+  exp_z_i32x4, exp_z, exp_e16, exp_q16, pow2_p16, exp_deep, exp_a, exp_b, exp2_neg_q29,
 } from "./exp";
 
 // @ts-ignore: decorator
@@ -85,8 +85,8 @@ export function di_softmax_rows(
     // 2. exponentials (Q29) into scratch, and their sum
     const si = <usize>(r * scaleStep) << 2;
     exp_params(load<i32>(scaleM + si), load<i32>(scaleK + si));
-    const pre = ep_pre, mul = ep_mul, half = ep_half, shift = ep_shift, clipU = ep_clip_u;
-    const mul4 = i32x4.splat(mul), half4 = i32x4.splat(half), clip4 = i32x4.splat(clipU);
+    const pre = ep_pre, mul = ep_mul, shift = ep_shift, clipU = ep_clip_u;
+    const mul4 = i32x4.splat(mul);
     let lo64 = <i64>mx - <i64>clipU;
     if (lo64 < <i64>i32.MIN_VALUE) lo64 = <i64>i32.MIN_VALUE;
     const lo = <i32>lo64;
@@ -97,12 +97,17 @@ export function di_softmax_rows(
     j = 0;
     for (; j + 8 <= len; j += 8) {
       const o = <usize>j << 2;
-      const z0 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o), lo4)), pre, mul4, half4, shift, clip4);
-      const z1 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o, 16), lo4)), pre, mul4, half4, shift, clip4);
+      // u = max - max(x, max - clip_u) is within 0..clip_u
+      const z0 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o), lo4)), pre, mul4, shift);
+      const z1 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o, 16), lo4)), pre, mul4, shift);
       const e16 = exp_e16(z0, z1);
-      const p16 = exp_p16(z0, z1);
-      const e0 = exp_finish_low(e16, p16, z0);
-      const e1 = exp_finish_high(e16, p16, z1);
+      const q = exp_q16(z0, z1);
+      const p16 = pow2_p16(q);
+      const deep = exp_deep(q);
+      const ea = exp_a(e16, p16, deep);
+      const eb = exp_b(p16, deep);
+      const e0 = i32x4.extmul_low_i16x8_u(ea, eb);
+      const e1 = i32x4.extmul_high_i16x8_u(ea, eb);
       v128.store(scratch + o, e0);
       v128.store(scratch + o, e1, 16);
       const pair = i32x4.add(e0, e1); // <= 2^30
@@ -114,7 +119,7 @@ export function di_softmax_rows(
     for (; j < len; j++) {
       const o = <usize>j << 2;
       const u = mx - max(load<i32>(src + o), lo);
-      const e = exp2_neg_q29(exp_z(u, pre, mul, half, shift, clipU));
+      const e = exp2_neg_q29(exp_z(u, pre, mul, shift));
       store<i32>(scratch + o, e);
       sum += <i64>e;
     }

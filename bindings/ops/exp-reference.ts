@@ -29,10 +29,11 @@ export const EXP_MAX_ABS_ERROR = 2 ** -28;
 export interface ExpParams {
   pre: number;
   mul: number;
-  half: number;
   shift: number;
   clipU: number;
 }
+/** Largest z any u <= clip_u reaches (q <= 31). */
+const Z_LIMIT = 2n ** 20n - 1n;
 
 export function expParams(mIn: number, k: number): ExpParams {
   const m = mIn < 1 ? 1 : mIn;
@@ -75,14 +76,21 @@ export function expParams(mIn: number, k: number): ExpParams {
     mul = 0n;
     shift = 0;
   }
-  return { pre, mul: Number(mul), shift, half: shift > 0 ? 2 ** (shift - 1) : 0, clipU: Number(clip) };
+  if (shift === 0 && (clip >> BigInt(pre)) * mul > Z_LIMIT) {
+    if (mul > Z_LIMIT) {
+      mul = Z_LIMIT;
+      clip = 1n << BigInt(pre);
+    } else {
+      clip = (Z_LIMIT / mul) << BigInt(pre);
+    }
+  }
+  return { pre, mul: Number(mul), shift, clipU: Number(clip) };
 }
 
-/** z (octaves below zero, Q15) for u >= 0. */
+/** z (octaves below zero, Q15) for u >= 0 (clamped to clip_u), < 2^20 by the parameters' construction. */
 export function expZ(u: number, p: ExpParams): number {
   const v = Math.min(u, p.clipU) >>> p.pre;
-  const z = (v * p.mul + p.half) >>> p.shift; // v * mul < 2^31, + half < 2^32: exact in a double
-  return Math.min(z, EXP_CLIP_Z);
+  return (v * p.mul) >>> p.shift; // v * mul < 2^31: exact in a double
 }
 
 /** round((a b + 2^14) / 2^15): i16x8.q15mulr_sat_s (never saturating for these operands). */
@@ -90,16 +98,16 @@ function q15mulr(a: number, b: number): number {
   return (a * b + 0x4000) >> 15;
 }
 
-/** 2^(29 - z / 2^15): a cubic for the fraction in Q15, then a multiply by 2^(15 - (q & 15)) (and a shift
- * by 16 more for q >= 16), as the kernel does it. */
+/** 2^(29 - z / 2^15): a cubic for the fraction in Q15, then a multiply by 2^(15 - (q & 15)) (for q >= 16,
+ * first 2^-16 in Q15 by q15mulr), as the kernel does it. */
 export function exp2NegQ29(z: number): number {
   const q = z >>> EXP_FRAC_BITS;
   const f = z & ((1 << EXP_FRAC_BITS) - 1);
   const g = C2 + q15mulr(f, C3);
   const h = C1 + q15mulr(f, g);
   const e16 = 16384 + q15mulr(f, h);
-  const e = e16 * 2 ** (15 - (q & 15));
-  return q > 15 ? Math.floor(e / 65536) : e;
+  const p = 2 ** (15 - (q & 15));
+  return q > 15 ? q15mulr(e16, p >> 1) : e16 * p;
 }
 
 /** exp(-u * s) in Q29. */
