@@ -1,6 +1,6 @@
 // Block-sparse vs dense integer matmul, one process, one thread, both builds:
 //   npm run bench -- sparse [--json FILE] [--quick] [--bits 8|4|both] [--blocks 1x16,4x16]
-//                           [--docs DIR]   (writes DIR/sparse-speedup.svg and DIR/sparse-table.md)
+//                           [--docs DIR]   (writes DIR/sparse-speedup.svg and the table in DIR/sparse.md)
 //   npm run bench -- sparse --from FILE --docs DIR   (redraws the docs from an earlier --json FILE)
 // For each (N, K) and M, the dense kernel (bindings/gemm, the real one) runs on the unpruned weights and
 // the block-sparse kernels on the same weights pruned to each sparsity by block magnitude. Both go
@@ -21,14 +21,20 @@ function lcg(seed) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
 }
 
+/** Writes DIR/sparse-speedup.svg and the table between the markers of DIR/sparse.md. */
 function writeDocs(dir, report) {
   const svg = speedupSvg(report.results, {
     build: 'relaxed', impl: 'sparse-w8',
     title: `int8 block-sparse speedup over the dense int8 kernel (relaxed build, one thread) - ${report.machine}`,
   });
   writeFileSync(`${dir}/sparse-speedup.svg`, svg);
-  writeFileSync(`${dir}/sparse-table.md`, `Machine: ${report.machine}\n\n${speedupTable(report.results)}\n`);
-  console.log(`wrote ${dir}/sparse-speedup.svg and ${dir}/sparse-table.md`);
+  const md = readFileSync(`${dir}/sparse.md`, 'utf8');
+  const begin = '<!-- speedup-table:begin -->';
+  const end = '<!-- speedup-table:end -->';
+  if (!md.includes(begin) || !md.includes(end)) throw new Error(`${dir}/sparse.md lacks the speedup-table markers`);
+  const table = `Machine: ${report.machine}. Cells: speedup over dense at each block sparsity s.\n\n${speedupTable(report.results)}`;
+  writeFileSync(`${dir}/sparse.md`, md.slice(0, md.indexOf(begin) + begin.length) + '\n' + table + '\n' + md.slice(md.indexOf(end)));
+  console.log(`wrote ${dir}/sparse-speedup.svg and the table in ${dir}/sparse.md`);
 }
 
 export async function main(args) {
