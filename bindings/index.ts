@@ -13,7 +13,10 @@ export { parseGguf, ggufTensorF32, type GgufFile, type GgufTensorInfo, type Gguf
 export { parseLlama2cCheckpoint, parseLlama2cTokenizer, type Llama2cCheckpoint, type Llama2cVocab } from './formats/llama2c.js';
 export { parseSafetensors, configFromHfJson, type SafetensorsFile, type SafetensorsTensor } from './formats/safetensors.js';
 export { decodeTensor, tensorTypeName, halfToFloat } from './formats/tensor-types.js';
-export { SentencePieceTokenizer, TokenType, type SpmVocab, type EncodeOptions } from './tokenizer/spm.js';
+export { SentencePieceTokenizer, TokenType, type SpmVocab } from './tokenizer/spm.js';
+export { ByteBpeTokenizer, PRE_TOKENIZERS, type ByteBpeVocab } from './tokenizer/byte-bpe.js';
+export { tokenizerFromGguf, tokenizerFromLlama2c, tokenizerFromHfJson } from './tokenizer/load.js';
+export type { Tokenizer, EncodeOptions } from './tokenizer/tokenizer.js';
 export { loadModel, loadTokenizer, detectFormat, type LoadedModel, type ModelFormat, type ByteSource, type StoredTensor } from './model/load.js';
 export { parameterCount, kvCacheBytes, type LlamaConfig, type RopeLayout } from './model/config.js';
 export type { LlamaWeights, LayerWeights } from './model/weights.js';

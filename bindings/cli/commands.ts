@@ -6,7 +6,7 @@ import { evaluate, splitStories } from '../model/evaluate.js';
 import { generate } from '../model/generate.js';
 import type { LoadedModel } from '../model/load.js';
 import { Sampler } from '../sampling/sampler.js';
-import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
 import { loadModelFromPath, loadTokenizerFromPath, readBytes } from './node-files.js';
 
@@ -26,7 +26,7 @@ function requireModel(f: ParsedFlags): LoadedModel {
   return loadModelFromPath(f.model);
 }
 
-function tokenizerFor(f: ParsedFlags, model: LoadedModel): SentencePieceTokenizer {
+function tokenizerFor(f: ParsedFlags, model: LoadedModel): Tokenizer {
   const tok = typeof f.tokenizer === 'string' ? loadTokenizerFromPath(f.tokenizer) : model.tokenizer;
   if (!tok) throw new UsageError(`${model.file} carries no vocabulary; pass a tokenizer with -z (tok*.bin or a GGUF file)`);
   if (tok.vocabSize !== model.config.vocabSize) {

@@ -1,10 +1,10 @@
 // Node-only: reads model and tokenizer files from paths and hands their bytes to the host-independent
-// loaders. A safetensors model is a directory (config.json + *.safetensors) or a .safetensors file
-// with config.json beside it.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+// loaders. A safetensors model is a directory (config.json + *.safetensors, tokenizer.json if present)
+// or a .safetensors file with those beside it.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type LoadedModel, loadModel, loadTokenizer } from '../model/load.js';
-import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
 /** A path that cannot be read (missing, a directory, no permission). */
 export class FileReadError extends Error {
@@ -32,11 +32,13 @@ export function loadModelFromPath(path: string): LoadedModel {
     if (shards.length === 0) throw new Error(`${dir}: no .safetensors files`);
     const configJson = new TextDecoder().decode(readBytes(join(dir, 'config.json')));
     const [first, ...rest] = shards.map((f) => ({ bytes: readBytes(join(dir, f)), file: join(dir, f) }));
-    return loadModel(first, { configJson, extraShards: rest });
+    const tokenizerPath = join(dir, 'tokenizer.json');
+    const tokenizerJson = existsSync(tokenizerPath) ? new TextDecoder().decode(readBytes(tokenizerPath)) : undefined;
+    return loadModel(first, { configJson, extraShards: rest, tokenizerJson });
   }
   return loadModel({ bytes: readBytes(path), file: path });
 }
 
-export function loadTokenizerFromPath(path: string): SentencePieceTokenizer {
+export function loadTokenizerFromPath(path: string): Tokenizer {
   return loadTokenizer({ bytes: readBytes(path), file: path });
 }

@@ -1,7 +1,7 @@
 // Perplexity protocol of ../shared/models/README.md: split the text into stories at <|endoftext|>,
 // score each from position 0 with a fresh cache (BOS + dummy prefix, truncated to the context, 512 for
 // stories260K), and average the negative log-likelihood over every predicted token.
-import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { LanguageModel } from './language-model.js';
 
 export const STORY_SEPARATOR = '<|endoftext|>';
@@ -49,7 +49,7 @@ export interface EvalResult {
 
 export function evaluate(
   model: LanguageModel,
-  tokenizer: SentencePieceTokenizer,
+  tokenizer: Tokenizer,
   stories: string[],
   onStory?: (done: number, total: number) => void,
 ): EvalResult {

@@ -4,7 +4,7 @@
 // Pieces are handed out as bytes the moment they exist, for streaming.
 import { InvalidInputError } from '../formats/errors.js';
 import type { Sampler } from '../sampling/sampler.js';
-import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { LanguageModel } from './language-model.js';
 
 export interface GenerateOptions {
@@ -27,7 +27,7 @@ export interface GenerateResult {
   readonly tokensPerSecond: number;
 }
 
-export function generate(model: LanguageModel, tokenizer: SentencePieceTokenizer, sampler: Sampler, options: GenerateOptions): GenerateResult {
+export function generate(model: LanguageModel, tokenizer: Tokenizer, sampler: Sampler, options: GenerateOptions): GenerateResult {
   const now = options.now ?? (() => performance.now());
   const { maxTokens } = options;
   if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidInputError(`maxTokens ${maxTokens} must be a positive integer`);

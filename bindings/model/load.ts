@@ -7,8 +7,8 @@ import { type GgufFile, parseGguf } from '../formats/gguf.js';
 import { isLlama2cV1, parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../formats/llama2c.js';
 import { configFromHfJson, parseSafetensors, safetensorsWeights } from '../formats/safetensors.js';
 import { tensorTypeName } from '../formats/tensor-types.js';
-import { tokenizerFromGguf, tokenizerFromLlama2c } from '../tokenizer/load.js';
-import type { SentencePieceTokenizer } from '../tokenizer/spm.js';
+import { tokenizerFromGguf, tokenizerFromHfJson, tokenizerFromLlama2c } from '../tokenizer/load.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { LlamaConfig } from './config.js';
 import { ggufConfig, ggufWeights } from './from-gguf.js';
 import type { LlamaWeights } from './weights.js';
@@ -31,7 +31,7 @@ export interface LoadedModel {
   readonly weights: LlamaWeights;
   readonly tensors: StoredTensor[];
   /** Present when the file carries a vocabulary (GGUF). */
-  readonly tokenizer?: SentencePieceTokenizer;
+  readonly tokenizer?: Tokenizer;
 }
 
 export interface ByteSource {
@@ -58,11 +58,19 @@ function fromGguf(g: GgufFile): LoadedModel {
   return { file: g.file, format: 'gguf', config, weights, tensors, tokenizer };
 }
 
+/** The ids config.json gives BOS and EOS (EOS may be a list; the first is the one generation stops at). */
+function specialIds(configJson: string): { bos?: number; eos?: number } {
+  const c = JSON.parse(configJson) as { bos_token_id?: unknown; eos_token_id?: unknown };
+  const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+  const id = (v: unknown) => (Number.isInteger(v) ? (v as number) : undefined);
+  return { bos: id(first(c.bos_token_id)), eos: id(first(c.eos_token_id)) };
+}
+
 /**
  * Loads a model from its bytes. GGUF and llama2.c are one file; safetensors needs `configJson` (the
- * text of config.json) and may come as several shards (`extraShards`).
+ * text of config.json), may come as several shards (`extraShards`) and may bring its tokenizer.json.
  */
-export function loadModel(source: ByteSource, extra: { configJson?: string; extraShards?: ByteSource[] } = {}): LoadedModel {
+export function loadModel(source: ByteSource, extra: { configJson?: string; extraShards?: ByteSource[]; tokenizerJson?: string } = {}): LoadedModel {
   const { bytes, file } = source;
   // A .gguf name is trusted over the first bytes, so a damaged magic is reported as such.
   const format = file.endsWith('.gguf') ? 'gguf' : detectFormat(bytes);
@@ -73,7 +81,8 @@ export function loadModel(source: ByteSource, extra: { configJson?: string; extr
     const files = [parseSafetensors(bytes, file), ...(extra.extraShards ?? []).map((s) => parseSafetensors(s.bytes, s.file))];
     const weights = safetensorsWeights(files, config);
     const tensors = files.flatMap((f) => [...f.tensors.values()].map((t) => ({ name: t.name, shape: t.shape, type: t.dtype, bytes: t.data.byteLength })));
-    return { file, format, config, weights, tensors };
+    const tokenizer = extra.tokenizerJson === undefined ? undefined : tokenizerFromHfJson(extra.tokenizerJson, { ...specialIds(extra.configJson), vocabSize: config.vocabSize });
+    return { file, format, config, weights, tensors, tokenizer };
   }
   const ckpt = parseLlama2cCheckpoint(bytes, file);
   const { config, weights } = ckpt;
@@ -102,9 +111,10 @@ export function loadModel(source: ByteSource, extra: { configJson?: string; extr
   return { file, format, config, weights, tensors };
 }
 
-/** A tokenizer from a tok*.bin or from the vocabulary inside a GGUF file. */
-export function loadTokenizer(source: ByteSource): SentencePieceTokenizer {
+/** A tokenizer from a tok*.bin, a Hugging Face tokenizer.json, or the vocabulary inside a GGUF file. */
+export function loadTokenizer(source: ByteSource): Tokenizer {
   const { bytes, file } = source;
+  if (file.endsWith('.json')) return tokenizerFromHfJson(new TextDecoder().decode(asBytes(bytes)), {}, file);
   if (detectFormat(bytes) === 'gguf') return tokenizerFromGguf(parseGguf(bytes, file));
   if (isLlama2cV1(asBytes(bytes))) throw new ModelFormatError(file, 'this is a llama2.c checkpoint, not a tokenizer');
   return tokenizerFromLlama2c(parseLlama2cTokenizer(bytes, file), file);

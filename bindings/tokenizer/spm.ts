@@ -3,7 +3,10 @@
 // split into UTF-8 characters, and adjacent symbols are merged, highest-scoring merge first (leftmost
 // on ties), as long as the merged string is a vocabulary piece. A character with no piece falls back
 // to its UTF-8 bytes as <0xXX> tokens. A heap makes it O(n log n) instead of llama2.c's O(n^2).
-import { ModelFormatError } from '../formats/errors.js';
+import { InvalidInputError, ModelFormatError } from '../formats/errors.js';
+import { type EncodeOptions, type Tokenizer, decodePieces } from './tokenizer.js';
+
+export type { EncodeOptions };
 
 /** GGUF tokenizer.ggml.token_type values. */
 export const TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
@@ -21,19 +24,10 @@ export interface SpmVocab {
   readonly unk: number;
 }
 
-export interface EncodeOptions {
-  /** Prepend BOS (default true, as llama2.c and llama.cpp do for generation). */
-  bos?: boolean;
-  /** Append EOS (default false). */
-  eos?: boolean;
-  /** Prepend the dummy-prefix space to non-empty text (default true). */
-  prefixSpace?: boolean;
-}
-
 const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 const utf8 = new TextEncoder();
 
-export class SentencePieceTokenizer {
+export class SentencePieceTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly bos: number;
   readonly eos: number;
@@ -128,9 +122,9 @@ export class SentencePieceTokenizer {
     }
   }
 
-  /** Throws a RangeError naming `id` when it is not a token of this vocabulary. */
+  /** Throws an InvalidInputError naming `id` when it is not a token of this vocabulary. */
   checkToken(id: number): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new InvalidInputError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
   }
 
   /**
@@ -148,20 +142,7 @@ export class SentencePieceTokenizer {
 
   /** Text of a token sequence (bytes joined first, so multi-byte characters split over byte tokens survive). */
   decode(tokens: ArrayLike<number>, prev = -1): string {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (let i = 0; i < tokens.length; i++) {
-      const p = this.pieceBytes(i === 0 ? prev : tokens[i - 1], tokens[i]);
-      parts.push(p);
-      total += p.length;
-    }
-    const all = new Uint8Array(total); // [total bytes]
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return new TextDecoder().decode(all);
+    return decodePieces(this, tokens, prev);
   }
 }
 
