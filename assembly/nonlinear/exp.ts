@@ -134,12 +134,29 @@ const C1: i32 = -11329;
 const C2: i32 = 3776;
 const C3: i32 = -639;
 
+// Relaxed SIMD only where its result is defined (DESIGN.md invariant 2), so both builds stay bit-identical:
+// relaxed_q15mulr_s equals q15mulr_sat_s unless both operands are -32768, which no operand here can be
+// (f >= 0, |coefficients| < 2^14, e16 >= 8192); relaxed_laneselect equals bitselect for masks whose lanes
+// are all ones or all zeros (comparison results). On x64 they drop the saturation fix-up of pmulhrsw and
+// turn three-instruction selects into one blend.
+// @ts-ignore: decorator
+@inline export function q15mul(a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_q15mulr_s(a, b);
+  return i16x8.q15mulr_sat_s(a, b);
+}
+
+// @ts-ignore: decorator
+@inline export function select_mask(a: v128, b: v128, mask: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_laneselect(a, b, mask);
+  return v128.bitselect(a, b, mask);
+}
+
 /** e16 = 2^(-f / 2^15) / 2 in Q15 for eight int16 lanes f in 0..32767. */
 // @ts-ignore: decorator
 @inline export function exp2_frac_e16(f: v128): v128 {
-  const g = i16x8.add(i16x8.splat(<i16>C2), i16x8.q15mulr_sat_s(f, i16x8.splat(<i16>C3)));
-  const h = i16x8.add(i16x8.splat(<i16>C1), i16x8.q15mulr_sat_s(f, g));
-  return i16x8.add(i16x8.splat(16384), i16x8.q15mulr_sat_s(f, h));
+  const g = i16x8.add(i16x8.splat(<i16>C2), q15mul(f, i16x8.splat(<i16>C3)));
+  const h = i16x8.add(i16x8.splat(<i16>C1), q15mul(f, g));
+  return i16x8.add(i16x8.splat(16384), q15mul(f, h));
 }
 
 /**
@@ -180,12 +197,12 @@ const C3: i32 = -639;
 
 // @ts-ignore: decorator
 @inline export function exp_a(e16: v128, p16: v128, deep: v128): v128 {
-  return v128.bitselect(i16x8.q15mulr_sat_s(e16, i16x8.shr_u(p16, 1)), e16, deep);
+  return select_mask(q15mul(e16, i16x8.shr_u(p16, 1)), e16, deep);
 }
 
 // @ts-ignore: decorator
 @inline export function exp_b(p16: v128, deep: v128): v128 {
-  return v128.bitselect(i16x8.splat(1), p16, deep);
+  return select_mask(i16x8.splat(1), p16, deep);
 }
 
 /** Scalar twin of the eight-lane exp (exp_e16 .. exp_b, extmul), one lane, bit-identical. */

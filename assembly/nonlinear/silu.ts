@@ -25,7 +25,7 @@
 import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
 import {
   exp_params, ep_pre, ep_mul, ep_shift, ep_clip_u,
-  exp_z_i32x4, exp_z, exp_e16, exp_q16, pow2_p16, exp_deep, exp_a, exp_b, exp2_neg_q29,
+  exp_z_i32x4, exp_z, exp_e16, exp_q16, pow2_p16, exp_deep, exp_a, exp_b, exp2_neg_q29, select_mask,
 } from "./exp";
 import { bitlength_i64, widen_i8_part } from "./intmath";
 
@@ -40,7 +40,7 @@ const RECIP_C32: i32 = 30840; // round(32/17 * 2^14)
   x = i32x4.shr_s(i32x4.mul(x, i32x4.sub(i32x4.splat(1 << 15), i32x4.shr_s(i32x4.mul(d, x), 15))), 14);
   x = i32x4.shr_s(i32x4.mul(x, i32x4.sub(i32x4.splat(1 << 15), i32x4.shr_s(i32x4.mul(d, x), 15))), 14);
   const negative = i32x4.shr_s(v, 31);
-  return v128.bitselect(i32x4.sub(i32x4.splat(1 << 15), x), x, negative);
+  return select_mask(i32x4.sub(i32x4.splat(1 << 15), x), x, negative);
 }
 
 /** Scalar twin of DI-Exp + sigmoid_q15_i32x4, bit-identical. */
