@@ -28,7 +28,7 @@ function requireModel(f: ParsedFlags): LoadedModel {
 
 function tokenizerFor(f: ParsedFlags, model: LoadedModel): Tokenizer {
   const tok = typeof f.tokenizer === 'string' ? loadTokenizerFromPath(f.tokenizer) : model.tokenizer;
-  if (!tok) throw new UsageError(`${model.file} carries no vocabulary; pass a tokenizer with -z (tok*.bin or a GGUF file)`);
+  if (!tok) throw new UsageError(`${model.file} carries no vocabulary; pass a tokenizer with -z (tok*.bin, tokenizer.json or a GGUF file)`);
   if (tok.vocabSize !== model.config.vocabSize) {
     throw new UsageError(`the tokenizer has ${tok.vocabSize} tokens but ${model.file} has a vocabulary of ${model.config.vocabSize}`);
   }

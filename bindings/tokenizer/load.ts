@@ -51,15 +51,18 @@ export function tokenizerFromLlama2c(v: Llama2cVocab, file = 'tokenizer.bin'): S
 
 /** The Split / Digits / ByteLevel steps of a tokenizer.json pre_tokenizer, as regexes applied in turn. */
 function hfPreTokenizer(p: Record<string, unknown> | null | undefined, file: string): string[] {
-  if (!p) return [];
+  if (p === null || p === undefined) return [];
+  if (typeof p !== 'object') throw new ModelFormatError(file, `pre_tokenizer ${JSON.stringify(p)} is not an object`);
   switch (p.type) {
     case 'Sequence':
-      return ((p.pretokenizers as Record<string, unknown>[]) ?? []).flatMap((q) => hfPreTokenizer(q, file));
+      if (!Array.isArray(p.pretokenizers)) throw new ModelFormatError(file, 'pre_tokenizer Sequence without a pretokenizers list');
+      return (p.pretokenizers as Record<string, unknown>[]).flatMap((q) => hfPreTokenizer(q, file));
     case 'Split': {
-      const pattern = (p.pattern as { Regex?: string; String?: string }) ?? {};
-      if (pattern.String !== undefined) return [pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')];
+      const pattern = (p.pattern ?? {}) as { Regex?: unknown; String?: unknown };
+      if (typeof pattern.String === 'string') return [pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')];
       // JS has no inline (?i:...); the only use in these tokenizers is the English contractions.
-      const re = String(pattern.Regex).replace("(?i:'s|'t|'re|'ve|'m|'ll|'d)", CONTRACTIONS);
+      if (typeof pattern.Regex !== 'string') throw new ModelFormatError(file, 'pre_tokenizer Split without a pattern');
+      const re = pattern.Regex.replace("(?i:'s|'t|'re|'ve|'m|'ll|'d)", CONTRACTIONS);
       if (re.includes('(?i')) throw new ModelFormatError(file, `pre-tokenizer regex ${re} uses an inline flag JavaScript lacks`);
       return [re];
     }
@@ -83,7 +86,17 @@ export function tokenizerFromHfJson(json: string, ids: { bos?: number; eos?: num
   } catch (e) {
     throw new ModelFormatError(file, `not valid JSON (${(e as Error).message})`);
   }
-  if (t.model?.type !== 'BPE' || !t.model.vocab || !Array.isArray(t.model.merges)) throw new ModelFormatError(file, `model.type ${String(t.model?.type)} is not a byte-level BPE with vocab and merges`);
+  const bad = (what: string) => new ModelFormatError(file, what);
+  if (typeof t !== 'object' || t === null) throw bad('not a JSON object');
+  if (t.model?.type !== 'BPE' || typeof t.model.vocab !== 'object' || t.model.vocab === null || !Array.isArray(t.model.merges)) {
+    throw bad(`model.type ${String(t.model?.type)} is not a byte-level BPE with vocab and merges`);
+  }
+  for (const m of t.model.merges) {
+    if (typeof m !== 'string' && !(Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string'))) throw bad(`merge ${JSON.stringify(m)} is not "a b" or ["a", "b"]`);
+  }
+  if (t.added_tokens !== undefined && (!Array.isArray(t.added_tokens) || t.added_tokens.some((a) => typeof a !== 'object' || a === null || typeof a.content !== 'string'))) {
+    throw bad('added_tokens must be a list of {id, content}');
+  }
   const entries: [string, number][] = [...Object.entries(t.model.vocab), ...(t.added_tokens ?? []).map((a): [string, number] => [a.content, a.id])];
   let size = ids.vocabSize ?? 0;
   for (const [, id] of entries) {

@@ -7,6 +7,7 @@ import { parseGguf } from '../../bindings/formats/gguf.js';
 import { FloatLlama } from '../../bindings/model/float-llama.js';
 import { type ByteSource, loadModel, loadTokenizer } from '../../bindings/model/load.js';
 import { readModelFile } from '../model/helpers/paths.js';
+import { byteToChar } from '../../bindings/tokenizer/byte-bpe.js';
 import { f32Bytes, writeLlama2cV1, writeSafetensors } from './helpers/writers.js';
 
 /** Small seeded PRNG (mulberry32) so every failure can be replayed from its seed. */
@@ -110,6 +111,17 @@ const st = writeSafetensors(
   ).map(([name, shape]) => ({ name, dtype: 'F32' as const, shape, data: f32Bytes(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i))) })),
 );
 
+const hfVocab: Record<string, number> = {};
+for (let b = 0; b < 256; b++) hfVocab[byteToChar(b)] = b;
+['h e', 'l l', 'he ll', 'hell o', '\u0120 t', '\u0120t he'].forEach((m, i) => (hfVocab[m.replace(' ', '')] = 256 + i));
+const tokenizerJson = new TextEncoder().encode(
+  JSON.stringify({
+    model: { type: 'BPE', vocab: hfVocab, merges: ['h e', 'l l', 'he ll', 'hell o', '\u0120 t', '\u0120t he'] },
+    added_tokens: [{ id: 262, content: '<|endoftext|>', special: true }],
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, { type: 'ByteLevel', use_regex: true }] },
+  }),
+);
+
 const targets: Target[] = [
   { name: 'stories260K.gguf', cases: 4000, base: stories, header: parseGguf(stories).dataOffset, run: (b) => useModel({ bytes: b, file: 'fuzz.gguf' }) },
   { name: 'llama-2-tiny-random.gguf', cases: 100, base: random, header: parseGguf(random).dataOffset, run: (b) => useModel({ bytes: b, file: 'fuzz.gguf' }) },
@@ -123,6 +135,16 @@ const targets: Target[] = [
     run: (b) => {
       const t = loadTokenizer({ bytes: b, file: 'fuzz.bin' });
       t.decode(t.encode('Once upon a time, Lily saw a ☃.'));
+    },
+  },
+  {
+    name: 'tokenizer.json (byte-level BPE)',
+    cases: 600,
+    base: tokenizerJson,
+    header: tokenizerJson.length,
+    run: (b) => {
+      const t = loadTokenizer({ bytes: b, file: 'fuzz.json' });
+      t.decode(t.encode('hello the 42 ☃<|endoftext|>'));
     },
   },
   { name: 'safetensors + config.json', cases: 1000, base: st, header: 8 + Number(new DataView(st.buffer).getBigUint64(0, true)), run: (b) => useModel({ bytes: b, file: 'fuzz.safetensors' }, stConfig) },
