@@ -19,7 +19,7 @@
 // Method: p[j] = (x[j] - z) C[j] + (x[partner(j)] - z) S[j] with i32x4.dot_i16x8_s on interleaved
 // (x[j], x[partner(j)]) lanes against the interleaved table: 8 elements per pair of dot products.
 
-import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
+import { quantize_row_i8, rq_m, rq_k, rq_z, hmin_i32x4, hmax_i32x4 } from "./requant";
 
 // @ts-ignore: decorator
 @inline function rope_scalar(src: usize, z: i32, tab: usize, j: i32, partner: i32): i32 {
@@ -28,13 +28,16 @@ import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
   return a * <i32>load<i16>(tab + (<usize>j << 2)) + b * <i32>load<i16>(tab + (<usize>j << 2), 2);
 }
 
-/** Eight outputs from eight x lanes (i16) and their partners (i16); table pairs for those eight. */
+/** Outputs 0..3 of eight x lanes (i16) and their partners (i16), against their four table pairs. */
 // @ts-ignore: decorator
-@inline function rope8(x: v128, partner: v128, tab: usize, dst: usize): void {
-  const lo = i8x16.shuffle(x, partner, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-  const hi = i8x16.shuffle(x, partner, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-  v128.store(dst, i32x4.dot_i16x8_s(lo, v128.load(tab)));
-  v128.store(dst, i32x4.dot_i16x8_s(hi, v128.load(tab, 16)), 16);
+@inline function rope_lo(x: v128, partner: v128, tab: usize): v128 {
+  return i32x4.dot_i16x8_s(i8x16.shuffle(x, partner, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), v128.load(tab));
+}
+
+/** Outputs 4..7. */
+// @ts-ignore: decorator
+@inline function rope_hi(x: v128, partner: v128, tab: usize): v128 {
+  return i32x4.dot_i16x8_s(i8x16.shuffle(x, partner, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), v128.load(tab, 16));
 }
 
 export function di_rope_rows(
@@ -57,6 +60,8 @@ export function di_rope_rows(
     if (t < 0) t = 0;
     if (t >= maxPos) t = maxPos - 1;
     const tab = table + (<usize>t * <usize>headDim << 2);
+    let lo4 = i32x4.splat(0);
+    let hi4 = i32x4.splat(0);
     for (let h = 0; h < heads; h++) {
       const hs = src + <usize>(h * headDim);
       const hp = pRow + (<usize>(h * headDim) << 2);
@@ -64,19 +69,38 @@ export function di_rope_rows(
         for (let j = 0; j < headDim; j += 8) {
           const v = i16x8.sub(v128.load8x8_s(hs + <usize>j), z16);
           const swapped = i8x16.shuffle(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-          rope8(v, swapped, tab + (<usize>j << 2), hp + (<usize>j << 2));
+          const t = tab + (<usize>j << 2);
+          const r0 = rope_lo(v, swapped, t);
+          const r1 = rope_hi(v, swapped, t);
+          v128.store(hp + (<usize>j << 2), r0);
+          v128.store(hp + (<usize>j << 2), r1, 16);
+          lo4 = i32x4.min_s(lo4, i32x4.min_s(r0, r1));
+          hi4 = i32x4.max_s(hi4, i32x4.max_s(r0, r1));
         }
       } else if (simd) {
         for (let j = 0; j < halfDim; j += 8) {
           const a = i16x8.sub(v128.load8x8_s(hs + <usize>j), z16);
           const b = i16x8.sub(v128.load8x8_s(hs + <usize>(j + halfDim)), z16);
-          rope8(a, b, tab + (<usize>j << 2), hp + (<usize>j << 2));
-          rope8(b, a, tab + (<usize>(j + halfDim) << 2), hp + (<usize>(j + halfDim) << 2));
+          const ta = tab + (<usize>j << 2);
+          const tb = tab + (<usize>(j + halfDim) << 2);
+          const r0 = rope_lo(a, b, ta);
+          const r1 = rope_hi(a, b, ta);
+          const r2 = rope_lo(b, a, tb);
+          const r3 = rope_hi(b, a, tb);
+          v128.store(hp + (<usize>j << 2), r0);
+          v128.store(hp + (<usize>j << 2), r1, 16);
+          v128.store(hp + (<usize>(j + halfDim) << 2), r2);
+          v128.store(hp + (<usize>(j + halfDim) << 2), r3, 16);
+          lo4 = i32x4.min_s(lo4, i32x4.min_s(i32x4.min_s(r0, r1), i32x4.min_s(r2, r3)));
+          hi4 = i32x4.max_s(hi4, i32x4.max_s(i32x4.max_s(r0, r1), i32x4.max_s(r2, r3)));
         }
       } else {
         for (let j = 0; j < headDim; j++) {
           const partner = layout == 0 ? j ^ 1 : (j < halfDim ? j + halfDim : j - halfDim);
-          store<i32>(hp + (<usize>j << 2), rope_scalar(hs, z, tab, j, partner));
+          const p = rope_scalar(hs, z, tab, j, partner);
+          store<i32>(hp + (<usize>j << 2), p);
+          lo4 = i32x4.min_s(lo4, i32x4.splat(p));
+          hi4 = i32x4.max_s(hi4, i32x4.splat(p));
         }
       }
     }
@@ -86,21 +110,8 @@ export function di_rope_rows(
       store<i32>(outM + ri, load<i32>(inM + ri));
       store<i32>(outK + ri, load<i32>(inK + ri) + 14);
     } else {
-      let lo4 = i32x4.splat(0);
-      let hi4 = i32x4.splat(0);
-      let j = 0;
-      for (; j + 4 <= width; j += 4) {
-        const p = v128.load(pRow + (<usize>j << 2));
-        lo4 = i32x4.min_s(lo4, p);
-        hi4 = i32x4.max_s(hi4, p);
-      }
-      let lo = min(min(i32x4.extract_lane(lo4, 0), i32x4.extract_lane(lo4, 1)), min(i32x4.extract_lane(lo4, 2), i32x4.extract_lane(lo4, 3)));
-      let hi = max(max(i32x4.extract_lane(hi4, 0), i32x4.extract_lane(hi4, 1)), max(i32x4.extract_lane(hi4, 2), i32x4.extract_lane(hi4, 3)));
-      for (; j < width; j++) {
-        const p = load<i32>(pRow + (<usize>j << 2));
-        lo = min(lo, p);
-        hi = max(hi, p);
-      }
+      const lo = hmin_i32x4(lo4);
+      const hi = hmax_i32x4(hi4);
       quantize_row_i8(pRow, width, lo, hi, load<i32>(inM + ri), load<i32>(inK + ri) + 14, out + <usize>r * <usize>outStride);
       store<i32>(outM + ri, rq_m);
       store<i32>(outK + ri, rq_k);
