@@ -2,7 +2,7 @@
 // op and with @tensorflow/tfjs-backend-wasm (one thread) where it has the op or its pieces. One process,
 // the same random data for all, warmed up. Each call processes ELEMS elements (rows x n), so a row length
 // of 64 means 1024 rows per call; rates are elements per second.
-//   npm run bench -- nonlinear [--json FILE] [--quick]
+//   npm run bench -- nonlinear [--json FILE] [--quick] [--only softmax,rmsnorm]
 // The dyadic kernels run on buffers already in wasm memory (the model keeps its activations there), the
 // float32 versions on preallocated Float32Arrays, tfjs on tensors already on its backend.
 import * as tf from '@tensorflow/tfjs-core';
@@ -97,6 +97,9 @@ const floatOps = {
 
 export async function main(args) {
   const quick = args.includes('--quick');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : null;
+  const wanted = (op) => !only || only.has(op);
   const timing = quick ? { time: 100, warmupTime: 50 } : { time: 300, warmupTime: 200 };
   console.log(machineLine());
   setWasmPaths(fileURLToPath(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)));
@@ -172,7 +175,7 @@ export async function main(args) {
         residual: () => e.di_residual_add_rows(residOff, rows, n, n, mRes, kRes, q8Off, n, m8, k8, z8, outA, n, outM, outK),
         requant: () => e.di_requant_i32_rows(residOff, rows, n, n, mRes, kRes, outA, n, outM, outK, outZ),
       };
-      for (const [op, fn] of Object.entries(kernels)) record(op, `dyadic-${build}`, await measure(`${op} ${build} n=${n}`, fn, timing));
+      for (const [op, fn] of Object.entries(kernels)) if (wanted(op)) record(op, `dyadic-${build}`, await measure(`${op} ${build} n=${n}`, fn, timing));
       A.release(mark);
     }
 
@@ -186,7 +189,7 @@ export async function main(args) {
       residual: () => floatOps.residual(xf, outF, uf),
       requant: () => floatOps.requant(xf, out8, rows, n),
     };
-    for (const [op, fn] of Object.entries(floats)) record(op, 'float32-ts', await measure(`${op} float n=${n}`, fn, timing));
+    for (const [op, fn] of Object.entries(floats)) if (wanted(op)) record(op, 'float32-ts', await measure(`${op} float n=${n}`, fn, timing));
 
     const x2 = tf.tensor2d(xf, [rows, n]);
     const u2 = tf.tensor2d(uf, [rows, n]);
@@ -199,7 +202,7 @@ export async function main(args) {
       swiglu: () => tf.tidy(() => tf.mul(tf.mul(x2, tf.sigmoid(x2)), u2)),
       residual: () => tf.add(x2, u2),
     };
-    for (const [op, fn] of Object.entries(tfOps)) record(op, 'tfjs-wasm', await measure(`${op} tfjs n=${n}`, () => fn().dispose(), timing));
+    for (const [op, fn] of Object.entries(tfOps)) if (wanted(op)) record(op, 'tfjs-wasm', await measure(`${op} tfjs n=${n}`, () => fn().dispose(), timing));
     x2.dispose();
     u2.dispose();
     g1.dispose();

@@ -22,12 +22,12 @@
 // x' = d >> sh (|x'| <= 2^15, the row keeps 15 bits, ample for an 8-bit output);
 // S = sum x'^2 + n * eps / (s^2 2^(2 sh))   (64-bit; eps converted to x' units with one division);
 // p_c = x'_c * g_c (or x'_c), and its real scale 2^-gammaK * sqrt(n / S) as a dyadic:
-//   RS = isqrt(S 2^t), SN = isqrt(n 2^tn) (even shifts to 61..62 bits, 31-bit roots),
-//   m_a = floor(SN 2^29 / RS), k_a = 29 + gammaK + tn/2 - t/2.
+//   SN = isqrt(n 2^tn) (once per call), y = inv_sqrt_q30(S 2^t) ~ 2^60 / sqrt(S 2^t) (even shifts to
+//   61..62 bits; Newton without division), m_a = floor(SN y / 2^31), k_a = gammaK + 29 + (tn - t)/2.
 // x / rms(x) does not depend on x's scale, so the scale enters only through eps.
 
 import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
-import { bitlength_i64, bitlength_u32, even_norm_shift, isqrt_i64, mul_pow2_div, shift_i64, SAT62 } from "./intmath";
+import { bitlength_u32, even_norm_shift, inv_sqrt_q30, isqrt_i64, mul_pow2_div, shift_i64, SAT62 } from "./intmath";
 
 export function di_norm_rows(
   x: usize, rows: i32, n: i32, xStride: i32,
@@ -39,6 +39,9 @@ export function di_norm_rows(
   mode: i32, out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
 ): void {
   const pRow = scratch + 16; // int32 [n]
+  // sqrt(n) 2^(tn/2) with 31 bits, once per call
+  const tn = even_norm_shift(<i64>n);
+  const sn = isqrt_i64(shift_i64(<i64>n, tn));
   for (let r = 0; r < rows; r++) {
     const src = x + (<usize>r * <usize>xStride << 2);
     const ri = <usize>r << 2;
@@ -123,16 +126,14 @@ export function di_norm_rows(
       if (total > SAT62) total = SAT62;
     }
 
-    // p's scale 2^-gammaK * sqrt(n / total) as m_a / 2^k_a
+    // p's scale 2^-gammaK * sqrt(n / total) as m_a / 2^k_a, with y ~ 2^60 / sqrt(total 2^t)
     let ma: i64 = 1;
     let ka: i32 = 0;
     if (total > 0) {
       const t = even_norm_shift(total);
-      const rs = isqrt_i64(shift_i64(total, t));
-      const tn = even_norm_shift(<i64>n);
-      const sn = isqrt_i64(shift_i64(<i64>n, tn));
-      ma = (sn << 29) / rs;
-      ka = 29 + gammaK + (tn >> 1) - (t >> 1);
+      const y = inv_sqrt_q30(shift_i64(total, t));
+      ma = (sn * y) >> 31;
+      ka = gammaK + 29 + ((tn - t) >> 1);
     }
 
     if (mode == 1) {

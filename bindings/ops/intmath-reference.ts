@@ -47,3 +47,15 @@ export function evenNormShift(v: bigint): number {
 export function shiftBig(v: bigint, t: number): bigint {
   return t >= 0 ? v << BigInt(t) : v >> BigInt(-t);
 }
+
+/** y ~ 2^60 / sqrt(v) for v in [2^60, 2^62): the wasm helper's Newton steps, exactly. */
+export function invSqrtQ30(v: bigint): bigint {
+  const x = v >> 30n;
+  let y = 1116691497n - x / 6n;
+  for (let i = 0; i < 5; i++) {
+    const y2 = (y * y) >> 30n;
+    const vy2 = (x * y2) >> 30n;
+    y = (y * ((3n << 30n) - vy2)) >> 31n;
+  }
+  return y;
+}

@@ -3,7 +3,7 @@
 
 import type { RowParams } from '../gemm/epilogue-reference.js';
 import { requantI32RowsRef } from './requant-reference.js';
-import { evenNormShift, isqrt, mulPow2Div, shiftBig, SAT62 } from './intmath-reference.js';
+import { evenNormShift, invSqrtQ30, isqrt, mulPow2Div, shiftBig, SAT62 } from './intmath-reference.js';
 
 // Accuracy budgets against float64 (test/ops/norm.test.ts). Issue bar: relative L2 error <= 0.5%.
 /**
@@ -76,11 +76,11 @@ export function normRowsI32Ref(a: NormRefArgs): { p: Int32Array; m: Int32Array; 
     let ka = 0;
     if (total > 0n) {
       const t = evenNormShift(total);
-      const rs = isqrt(shiftBig(total, t));
+      const y = invSqrtQ30(shiftBig(total, t));
       const tn = evenNormShift(BigInt(n));
       const sn = isqrt(shiftBig(BigInt(n), tn));
-      ma = (sn << 29n) / rs;
-      ka = 29 + a.gammaK + (tn >> 1) - (t >> 1);
+      ma = (sn * y) >> 31n;
+      ka = a.gammaK + 29 + ((tn - t) >> 1);
     }
     m[r] = Number(ma);
     k[r] = ka;
