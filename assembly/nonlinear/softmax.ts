@@ -94,9 +94,9 @@ export function di_softmax_rows(
     const mxv = i32x4.splat(mx);
     let acc0 = i64x2.splat(0);
     let acc1 = i64x2.splat(0);
-    j = 0;
-    for (; j + 8 <= len; j += 8) {
-      const o = <usize>j << 2;
+    // pointer-stepped loop (fewer scalar ops per iteration than indexing)
+    const vecEnd = <usize>(len & ~7) << 2;
+    for (let o: usize = 0; o < vecEnd; o += 32) {
       // u = max - max(x, max - clip_u) is within 0..clip_u
       const z0 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o), lo4)), pre, mul4, shift);
       const z1 = exp_z_i32x4(i32x4.sub(mxv, i32x4.max_s(v128.load(src + o, 16), lo4)), pre, mul4, shift);
@@ -114,6 +114,7 @@ export function di_softmax_rows(
       acc0 = i64x2.add(acc0, i64x2.extend_low_i32x4_u(pair));
       acc1 = i64x2.add(acc1, i64x2.extend_high_i32x4_u(pair));
     }
+    j = len & ~7;
     const accs = i64x2.add(acc0, acc1);
     let sum = i64x2.extract_lane(accs, 0) + i64x2.extract_lane(accs, 1);
     for (; j < len; j++) {
@@ -147,12 +148,13 @@ export function di_softmax_rows(
         v128.store(dst + <usize>j, bias != 0 ? i8x16.narrow_i16x8_s(w0, w1) : i8x16.narrow_i16x8_u(w0, w1));
       }
     } else {
-      for (; j + 8 <= len; j += 8) {
-        const o = scratch + (<usize>j << 2);
-        const q0 = i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o), ehalf4), a), recip4), round4), k);
-        const q1 = i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(o, 16), ehalf4), a), recip4), round4), k);
-        v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_s(q0, q1));
+      const vecEnd16 = <usize>(len & ~7) << 2;
+      for (let o: usize = 0; o < vecEnd16; o += 32) {
+        const q0 = i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(scratch + o), ehalf4), a), recip4), round4), k);
+        const q1 = i32x4.shr_u(i32x4.add(i32x4.mul(i32x4.shr_u(i32x4.add(v128.load(scratch + o, 16), ehalf4), a), recip4), round4), k);
+        v128.store(dst + (o >> 1), i16x8.narrow_i32x4_s(q0, q1));
       }
+      j = len & ~7;
     }
     for (; j < len; j++) {
       const e = <u32>load<i32>(scratch + (<usize>j << 2));
