@@ -8,6 +8,8 @@ import type { LlamaWeights } from '../weights.js';
 import { quantizeMatrix, type ClipMethod, type QuantizedMatrix, type WeightBits } from '../../quant/weights.js';
 import { quantizeGamma, type NormGamma } from '../../ops/norm.js';
 import { toDyadic } from '../../quant/dyadic.js';
+import { gptqQuantize } from '../../quant/gptq.js';
+import type { LayerHessians } from './calibrate.js';
 
 /** Integer modes: weight bits and activation bits (activations are int8 today; see IntegerMode notes). */
 export const INTEGER_MODES = {
@@ -24,6 +26,8 @@ export interface QuantizeOptions {
   /** Bits of the LM head (default 8: the head decides the tokens, and it is one matrix). */
   headBits?: WeightBits;
   clip?: ClipMethod;
+  /** Hessians of every linear input from calibration (collectHessians): GPTQ instead of round-to-nearest. */
+  hessians?: LayerHessians[];
 }
 
 export interface QuantizedLayer {
@@ -76,24 +80,31 @@ export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeO
   const q = nHeads * headDim;
   const kv = nKvHeads * headDim;
   const clip = o.clip ?? 'absmax';
-  const lin = (x: Float32Array, rows: number, cols: number, name: string, bits = o.bits) => quantizeMatrix(x, rows, cols, bits, clip, name);
-  const layers = w.layers.map((l, i) => ({
-    attnNorm: quantizeGamma(l.attnNorm),
-    wq: lin(l.wq, q, dim, `blk.${i}.attn_q`),
-    wk: lin(l.wk, kv, dim, `blk.${i}.attn_k`),
-    wv: lin(l.wv, kv, dim, `blk.${i}.attn_v`),
-    wo: lin(l.wo, dim, q, `blk.${i}.attn_output`),
-    ffnNorm: quantizeGamma(l.ffnNorm),
-    wGate: lin(l.wGate, hiddenDim, dim, `blk.${i}.ffn_gate`),
-    wUp: lin(l.wUp, hiddenDim, dim, `blk.${i}.ffn_up`),
-    wDown: lin(l.wDown, dim, hiddenDim, `blk.${i}.ffn_down`),
-  }));
+  if (o.hessians && o.hessians.length !== config.nLayers) {
+    throw new RangeError(`dyadic quantize: ${o.hessians.length} layers of calibration Hessians for ${config.nLayers} layers`);
+  }
+  const lin = (x: Float32Array, rows: number, cols: number, name: string, h?: Float64Array, bits = o.bits) =>
+    h ? gptqQuantize(x, rows, cols, bits, h, clip, name) : quantizeMatrix(x, rows, cols, bits, clip, name);
+  const layers = w.layers.map((l, i) => {
+    const h = o.hessians?.[i];
+    return {
+      attnNorm: quantizeGamma(l.attnNorm),
+      wq: lin(l.wq, q, dim, `blk.${i}.attn_q`, h?.attn_in),
+      wk: lin(l.wk, kv, dim, `blk.${i}.attn_k`, h?.attn_in),
+      wv: lin(l.wv, kv, dim, `blk.${i}.attn_v`, h?.attn_in),
+      wo: lin(l.wo, dim, q, `blk.${i}.attn_output`, h?.attn_out),
+      ffnNorm: quantizeGamma(l.ffnNorm),
+      wGate: lin(l.wGate, hiddenDim, dim, `blk.${i}.ffn_gate`, h?.ffn_in),
+      wUp: lin(l.wUp, hiddenDim, dim, `blk.${i}.ffn_up`, h?.ffn_in),
+      wDown: lin(l.wDown, dim, hiddenDim, `blk.${i}.ffn_down`, h?.ffn_mid),
+    };
+  });
   return {
     config,
     embedding: quantizeEmbedding(w.tokenEmbedding, vocabSize, dim),
     layers,
     finalNorm: quantizeGamma(w.finalNorm),
-    output: lin(w.output, vocabSize, dim, 'output', o.headBits ?? 8),
+    output: lin(w.output, vocabSize, dim, 'output', undefined, o.headBits ?? 8),
     eps: toDyadic(Math.max(config.rmsEps, 1e-12), 16),
   };
 }

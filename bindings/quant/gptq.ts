@@ -1,0 +1,95 @@
+// GPTQ (Frantar et al. 2022, "Accurate Post-Training Quantization for Generative Pre-trained Transformers"):
+// quantize a weight matrix one input column at a time and spread each column's rounding error over the
+// columns not yet quantized, weighted by the inverse Hessian H^-1 of the layer's inputs (H = sum x x^T
+// over calibration activations). Offline and float64; the result is the same symmetric per-channel
+// integer format as quantizeMatrix, so kernels and packing do not change.
+import { maxLevel, quantizeMatrix, type ClipMethod, type QuantizedMatrix, type WeightBits } from './weights.js';
+
+/** Dampening added to H's diagonal, as a fraction of its mean diagonal (the GPTQ paper's 1%). */
+export const GPTQ_DAMPENING = 0.01;
+
+/** In-place Cholesky factor (lower) of a symmetric positive definite n x n matrix; throws if not SPD. */
+function cholesky(a: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > 0)) throw new Error(`gptq: Hessian is not positive definite at column ${j}`);
+    const ljj = Math.sqrt(d);
+    a[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / ljj;
+    }
+    for (let k = j + 1; k < n; k++) a[j * n + k] = 0;
+  }
+}
+
+/** H^-1 from H's Cholesky factor L (lower): H^-1 = L^-T L^-1. */
+function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
+  const linv = new Float64Array(n * n); // [n, n] L^-1, lower
+  for (let i = 0; i < n; i++) {
+    linv[i * n + i] = 1 / l[i * n + i];
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[i * n + k] * linv[k * n + j];
+      linv[i * n + j] = s / l[i * n + i];
+    }
+  }
+  const inv = new Float64Array(n * n); // [n, n]
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = i; k < n; k++) s += linv[k * n + i] * linv[k * n + j];
+      inv[i * n + j] = s;
+      inv[j * n + i] = s;
+    }
+  }
+  return inv;
+}
+
+/**
+ * Quantizes w [rows, cols] with per-row scales chosen as quantizeMatrix would (on the original weights),
+ * then rounds column by column with GPTQ's error feedback. `hessian` is [cols, cols] = sum x x^T.
+ * Columns go in "act order" (largest H diagonal first: the inputs that carry the most energy are rounded
+ * while the most columns remain to absorb their error), as in the GPTQ reference code's --act-order.
+ */
+export function gptqQuantize(
+  w: Float32Array, rows: number, cols: number, bits: WeightBits, hessian: Float64Array, clip: ClipMethod = 'mse', name = 'matrix',
+): QuantizedMatrix {
+  if (hessian.length !== cols * cols) throw new RangeError(`gptq: ${name}: Hessian has ${hessian.length} entries, expected ${cols}^2`);
+  const base = quantizeMatrix(w, rows, cols, bits, clip, name); // the scales (and the fallback)
+  const qmax = maxLevel(bits);
+  const order = Array.from({ length: cols }, (_, i) => i).sort((a, b) => hessian[b * cols + b] - hessian[a * cols + a]);
+  const h = new Float64Array(cols * cols); // [cols, cols] H permuted to act order
+  for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) h[i * cols + j] = hessian[order[i] * cols + order[j]];
+  const work = new Float64Array(rows * cols); // [rows, cols] weights being updated, columns in act order
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) work[r * cols + i] = w[r * cols + order[i]];
+  let meanDiag = 0;
+  for (let i = 0; i < cols; i++) meanDiag += h[i * cols + i] / cols;
+  if (!(meanDiag > 0)) return base;
+  for (let i = 0; i < cols; i++) {
+    if (h[i * cols + i] === 0) {
+      // an input that never fired: its weights cannot matter; quantize them as they are
+      h[i * cols + i] = 1;
+    }
+    h[i * cols + i] += GPTQ_DAMPENING * meanDiag;
+  }
+  cholesky(h, cols);
+  const hinv = inverseFromCholesky(h, cols);
+  cholesky(hinv, cols); // lower factor of H^-1; GPTQ uses its transpose U (upper): U[i][j] = L[j][i]
+  const u = (i: number, j: number) => hinv[j * cols + i];
+  const values = new Int8Array(rows * cols);
+  for (let i = 0; i < cols; i++) {
+    const d = u(i, i);
+    for (let r = 0; r < rows; r++) {
+      const s = base.scales[r];
+      const x = work[r * cols + i];
+      const q = Math.max(-qmax, Math.min(qmax, Math.round(x / s)));
+      values[r * cols + order[i]] = q;
+      const err = (x - q * s) / d;
+      for (let j = i + 1; j < cols; j++) work[r * cols + j] -= err * u(i, j);
+    }
+  }
+  return { rows, cols, bits, values, scales: base.scales };
+}
