@@ -24,8 +24,8 @@ function lcg(seed) {
 /** Writes DIR/sparse-speedup.svg and the table between the markers of DIR/sparse.md. */
 function writeDocs(dir, report) {
   const svg = speedupSvg(report.results, {
-    build: 'relaxed', impl: 'sparse-w8',
-    title: `int8 block-sparse speedup over the dense int8 kernel (relaxed build, one thread) - ${report.machine}`,
+    build: 'relaxed', impls: ['sparse-w8', 'sparse-w4'].filter((i) => report.results.some((r) => r.impl === i)),
+    title: `block-sparse speedup over the dense kernel, same weight width (relaxed build, one thread) - ${report.machine}`,
   });
   writeFileSync(`${dir}/sparse-speedup.svg`, svg);
   const md = readFileSync(`${dir}/sparse.md`, 'utf8');

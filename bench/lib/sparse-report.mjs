@@ -26,14 +26,14 @@ export function speedupTable(results) {
 }
 
 /**
- * SVG: one panel per M; x = sparsity, y = speedup over dense (log scale); a line per block shape and
- * (N, K) for one build and weight width; the issue's bars as markers.
+ * SVG: one row of panels per weight width, one panel per M; x = sparsity, y = speedup over the dense
+ * kernel of the same width (log scale); a line per block shape and (N, K) for one build; the issue's bars
+ * as markers.
  */
-export function speedupSvg(results, { build = 'relaxed', impl = 'sparse-w8', title = '' } = {}) {
-  const rows = results.filter((r) => r.impl === impl && r.build === build);
-  const Ms = [...new Set(rows.map((r) => r.M))].sort((a, b) => a - b);
+export function speedupSvg(results, { build = 'relaxed', impls = ['sparse-w8'], title = '' } = {}) {
+  const Ms = [...new Set(results.map((r) => r.M))].sort((a, b) => a - b);
   const W = 300, H = 260, padL = 46, padR = 10, padT = 34, padB = 40;
-  const width = Ms.length * W, height = H + 40;
+  const width = Ms.length * W, height = impls.length * H + 30;
   const yMin = 0.25, yMax = 16;
   const ly = (v) => padT + (H - padT - padB) * (1 - Math.log2(Math.max(yMin, Math.min(yMax, v)) / yMin) / Math.log2(yMax / yMin));
   const lx = (s) => padL + (W - padL - padR) * s;
@@ -41,9 +41,11 @@ export function speedupSvg(results, { build = 'relaxed', impl = 'sparse-w8', tit
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="${width / 2}" y="16" text-anchor="middle" font-size="13">${title}</text>`);
   const bars = { 1: [[0.5, 1.6], [0.9, 5]], 128: [[0.9, 3]] };
+  impls.forEach((impl, row) => {
+  const rows = results.filter((r) => r.impl === impl && r.build === build);
   Ms.forEach((M, i) => {
-    const g = [`<g transform="translate(${i * W},10)">`];
-    g.push(`<text x="${(padL + W - padR) / 2}" y="${padT - 10}" text-anchor="middle" font-size="12">M = ${M}</text>`);
+    const g = [`<g transform="translate(${i * W},${20 + row * H})">`];
+    g.push(`<text x="${(padL + W - padR) / 2}" y="${padT - 10}" text-anchor="middle" font-size="12">${impl.replace('sparse-', '')} weights, M = ${M}</text>`);
     for (const t of [0.25, 0.5, 1, 2, 4, 8, 16]) {
       g.push(`<line x1="${padL}" x2="${W - padR}" y1="${ly(t)}" y2="${ly(t)}" stroke="${t === 1 ? '#000' : '#ddd'}" stroke-width="${t === 1 ? 1 : 0.6}"/>`);
       g.push(`<text x="${padL - 4}" y="${ly(t) + 4}" text-anchor="end">${t}x</text>`);
@@ -72,6 +74,7 @@ export function speedupSvg(results, { build = 'relaxed', impl = 'sparse-w8', tit
     if (i === 0) g.push(`<path d="M${padL + 12},${padT + 8 + series.length * 14} h12 M${padL + 18},${padT + 2 + series.length * 14} v12" stroke="#2ca02c" stroke-width="2"/><text x="${padL + 32}" y="${padT + 12 + series.length * 14}">issue bar</text>`);
     g.push('</g>');
     out.push(...g);
+  });
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
