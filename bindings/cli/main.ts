@@ -7,15 +7,17 @@ import { InvalidInputError, ModelFormatError } from '../formats/errors.js';
 import { UsageError } from './args.js';
 import { FileReadError } from './node-files.js';
 import { evalCommand, generateCommand, infoCommand } from './commands.js';
+import { quantizeCommand } from './quantize.js';
 
 const USAGE = `usage:
   dyadic generate -m MODEL [-z TOKENIZER] [-p PROMPT] [-n N] [--temp T] [--top-p P] [--seed S] [-c CTX] [--mode M] [--json]
   dyadic eval -m MODEL [-z TOKENIZER] --text FILE [--stories N] [-c CTX] [--mode M] [--json]
   dyadic info -m MODEL [-c CTX] [--json]
+  dyadic quantize -m MODEL -o OUT --bits 8|7|6|4 [--calib TEXT] [--calib-sequences N] [--json]
 MODEL is a .gguf file, a llama2.c .bin checkpoint (tokenizer with -z tok*.bin), or a directory with
 config.json + *.safetensors.`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { generate: generateCommand, eval: evalCommand, info: infoCommand };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { generate: generateCommand, eval: evalCommand, info: infoCommand, quantize: quantizeCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

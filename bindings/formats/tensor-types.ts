@@ -13,6 +13,10 @@ export const GgmlType = {
   Q8_0: 8,
   Q4_K: 12,
   Q6_K: 14,
+  I8: 24,
+  I16: 25,
+  I32: 26,
+  F64: 28,
   BF16: 30,
 } as const;
 export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
@@ -29,6 +33,12 @@ const TYPES = new Map<number, TensorTypeInfo>([
   [GgmlType.F32, { name: 'F32', blockSize: 1, blockBytes: 4 }],
   [GgmlType.F16, { name: 'F16', blockSize: 1, blockBytes: 2 }],
   [GgmlType.BF16, { name: 'BF16', blockSize: 1, blockBytes: 2 }],
+  // Plain integer and float64 tensors (ggml has them; dyadic's quantized files store integer weights,
+  // mantissas and scales in them).
+  [GgmlType.I8, { name: 'I8', blockSize: 1, blockBytes: 1 }],
+  [GgmlType.I16, { name: 'I16', blockSize: 1, blockBytes: 2 }],
+  [GgmlType.I32, { name: 'I32', blockSize: 1, blockBytes: 4 }],
+  [GgmlType.F64, { name: 'F64', blockSize: 1, blockBytes: 8 }],
   [GgmlType.Q4_0, { name: 'Q4_0', blockSize: 32, blockBytes: 18 }], // f16 d, 16 bytes of nibbles
   [GgmlType.Q4_1, { name: 'Q4_1', blockSize: 32, blockBytes: 20 }], // f16 d, f16 m, 16 bytes of nibbles
   [GgmlType.Q5_0, { name: 'Q5_0', blockSize: 32, blockBytes: 22 }], // f16 d, u32 high bits, 16 bytes
@@ -98,6 +108,18 @@ export function decodeTensor(type: number, src: Uint8Array, elements: number): F
       break;
     case GgmlType.F16:
       for (let i = 0; i < elements; i++) out[i] = f16(2 * i);
+      break;
+    case GgmlType.I8:
+      for (let i = 0; i < elements; i++) out[i] = dv.getInt8(i);
+      break;
+    case GgmlType.I16:
+      for (let i = 0; i < elements; i++) out[i] = dv.getInt16(2 * i, true);
+      break;
+    case GgmlType.I32:
+      for (let i = 0; i < elements; i++) out[i] = dv.getInt32(4 * i, true);
+      break;
+    case GgmlType.F64:
+      for (let i = 0; i < elements; i++) out[i] = dv.getFloat64(8 * i, true);
       break;
     case GgmlType.BF16:
       for (let i = 0; i < elements; i++) out[i] = bfloat16ToFloat(dv.getUint16(2 * i, true));

@@ -9,6 +9,8 @@ import { configFromHfJson, parseSafetensors, safetensorsWeights } from '../forma
 import { tensorTypeName } from '../formats/tensor-types.js';
 import { tokenizerFromGguf, tokenizerFromHfJson, tokenizerFromLlama2c } from '../tokenizer/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { isQuantizedGguf, loadQuantizedGguf } from './integer/quantized-gguf.js';
+import { dequantizeLlama, type QuantizedLlama } from './integer/quantize-model.js';
 import type { LlamaConfig } from './config.js';
 import { ggufConfig, ggufWeights } from './from-gguf.js';
 import type { LlamaWeights } from './weights.js';
@@ -32,6 +34,8 @@ export interface LoadedModel {
   readonly tensors: StoredTensor[];
   /** Present when the file carries a vocabulary (GGUF). */
   readonly tokenizer?: Tokenizer;
+  /** Present when the file was written by `dyadic quantize`: the integer model and its mode. */
+  readonly quantized?: { model: QuantizedLlama; mode: string };
 }
 
 export interface ByteSource {
@@ -49,13 +53,15 @@ export function detectFormat(data: ArrayBuffer | ArrayBufferView): ModelFormat {
 
 function fromGguf(g: GgufFile): LoadedModel {
   const config = ggufConfig(g);
-  const weights = ggufWeights(g, config);
+  // A file dyadic quantized: integer tensors, and float weights recovered from them for the float path.
+  const quantized = isQuantizedGguf(g) ? loadQuantizedGguf(g, config) : undefined;
+  const weights = quantized ? dequantizeLlama(quantized.model) : ggufWeights(g, config);
   const tensors = [...g.tensors.values()].map((t) => ({ name: t.name, shape: [...t.dims].reverse(), type: tensorTypeName(t.type), bytes: t.byteSize }));
   const tokenizer = g.metadata.has('tokenizer.ggml.tokens') ? tokenizerFromGguf(g) : undefined;
   if (tokenizer && tokenizer.vocabSize !== config.vocabSize) {
     throw new ModelFormatError(g.file, `the tokenizer has ${tokenizer.vocabSize} tokens, the embedding ${config.vocabSize} rows`);
   }
-  return { file: g.file, format: 'gguf', config, weights, tensors, tokenizer };
+  return { file: g.file, format: 'gguf', config, weights, tensors, tokenizer, quantized };
 }
 
 /** The ids config.json gives BOS and EOS (EOS may be a list; the first is the one generation stops at). */

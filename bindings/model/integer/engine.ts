@@ -2,6 +2,7 @@
 // then plan an IntegerLlama on a fresh kernel runtime. The host entry (node, browser, workerd) must have
 // been imported so the runtime knows where its wasm comes from.
 import { loadRuntime } from '../../runtime/load.js';
+import { InvalidInputError } from '../../formats/errors.js';
 import type { BuildChoice } from '../../runtime/features.js';
 import type { LoadedModel } from '../load.js';
 import { IntegerLlama } from './integer-llama.js';
@@ -13,7 +14,11 @@ export interface IntegerEngineOptions {
 }
 
 export async function createIntegerEngine(mode: IntegerMode, model: LoadedModel, o: IntegerEngineOptions = {}): Promise<IntegerLlama> {
+  if (model.quantized && model.quantized.mode !== mode) {
+    throw new InvalidInputError(`${model.file} is quantized as ${model.quantized.mode}; run it with --mode ${model.quantized.mode} (or float32)`);
+  }
   const runtime = await loadRuntime({ build: o.build });
+  if (model.quantized) return new IntegerLlama(runtime, model.quantized.model, mode, { maxPositions: o.maxPositions });
   // MSE-searched clipping costs nothing at inference and matters at 4 bits (W4A8 on stories260K:
   // +10.6% NLL instead of +14.7% with absmax, 20 stories).
   const quantized = quantizeLlama(model.config, model.weights, { bits: INTEGER_MODES[mode].weightBits, clip: 'mse' });

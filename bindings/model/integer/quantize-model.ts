@@ -5,7 +5,7 @@
 // residual stream with 15 significant bits.
 import type { LlamaConfig } from '../config.js';
 import type { LlamaWeights } from '../weights.js';
-import { quantizeMatrix, type ClipMethod, type QuantizedMatrix, type WeightBits } from '../../quant/weights.js';
+import { dequantizeMatrix, quantizeMatrix, type ClipMethod, type QuantizedMatrix, type WeightBits } from '../../quant/weights.js';
 import { quantizeGamma, type NormGamma } from '../../ops/norm.js';
 import { toDyadic } from '../../quant/dyadic.js';
 import { gptqQuantize } from '../../quant/gptq.js';
@@ -106,5 +106,27 @@ export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeO
     finalNorm: quantizeGamma(w.finalNorm),
     output: lin(w.output, vocabSize, dim, 'output', undefined, o.headBits ?? 8),
     eps: toDyadic(Math.max(config.rmsEps, 1e-12), 16),
+  };
+}
+
+/** Float weights recovered from a quantized model (for the float path and `info` on a quantized file). */
+export function dequantizeLlama(q: QuantizedLlama): LlamaWeights {
+  const gamma = (g: NormGamma) => Float32Array.from(g.g, (v) => v / 2 ** g.k);
+  const e = q.embedding;
+  const dim = q.config.dim;
+  const tokenEmbedding = new Float32Array(e.values.length); // [vocab, dim]
+  for (let t = 0; t < e.m.length; t++) {
+    const s = e.m[t] / 2 ** e.k[t];
+    for (let j = 0; j < dim; j++) tokenEmbedding[t * dim + j] = e.values[t * dim + j] * s;
+  }
+  return {
+    tokenEmbedding,
+    layers: q.layers.map((l) => ({
+      attnNorm: gamma(l.attnNorm), wq: dequantizeMatrix(l.wq), wk: dequantizeMatrix(l.wk), wv: dequantizeMatrix(l.wv),
+      wo: dequantizeMatrix(l.wo), ffnNorm: gamma(l.ffnNorm), wGate: dequantizeMatrix(l.wGate), wDown: dequantizeMatrix(l.wDown),
+      wUp: dequantizeMatrix(l.wUp),
+    })),
+    finalNorm: gamma(q.finalNorm),
+    output: dequantizeMatrix(q.output),
   };
 }
