@@ -7,15 +7,18 @@
 // lo = min(0, min p), hi = max(0, max p)  ->  q [n] int8 with (m_y, k_y, z_y):
 //     y ~ m_y / 2^k_y * (q - z_y)        -- the DI-MatMul epilogue's output format (assembly/epilogue.ts),
 // so every op's int8 output feeds the next matmul unchanged.
-//   R = max(hi - lo, 1), S = bitlength(R) + 22, M = floor(254 * 2^S / R)   (one division per row)
-//   z_y = round_half_up(-lo * M / 2^S) - 127,   q = round_half_up(p * M / 2^S) + z_y
-//   m_y = round_half_up(m_a 2^t / M) with t = 15 + bitlength(M) - bitlength(m_a), k_y = k_a + t - S.
+// In 32-bit lanes, per row:
+//   sp = max(0, bitlength(hi - lo) - 16), p' = round_half_up(p / 2^sp)       (so the range fits 16 bits)
+//   R = max(hi' - lo', 1), S = bitlength(R) + 6, M = floor(253 * 2^S / R)   (one division; M < 2^15)
+//   z_y = round_half_up(-lo' * M / 2^S) - 127,   q = round_half_up(p' * M / 2^S) + z_y
+//   m_y = round_half_up(m_a 2^t / M) with t = 15 + bitlength(M) - bitlength(m_a), k_y = k_a + t - S - sp.
+// |p' M| <= 253 * 2^S < 2^30, so each element costs one 32-bit multiply.
 // Why not di_requant_rows: it rounds q from (p - lo) and z_y separately, so q - z_y carries both roundings
-// (up to 1 step). Rounding p alone and adding the integer z_y leaves half a step; 254 rather than 255
-// levels keep q within -127..127 without a clamp (round(v) + round(w) <= v + w + 1 <= 255).
-// |error| <= REQUANT_MAX_ERROR_STEPS (0.5 + 254 * 2^-15) output steps.
+// (up to 1 step). Rounding p' alone and adding the integer z_y leaves half a step; 253 levels keep q
+// within -127..127 without a clamp (round(v) + round(w) <= v + w + 1 <= 254).
+// |error| <= REQUANT_MAX_ERROR_STEPS (0.5 + 2^-7) output steps: half a step, the pre-shift's rounding
+// (< 2^-8 step) and m_y's (< 2^-8 step).
 
-import { mul_dyadic_i32x4, rshift_round_i64 } from "../dyadic";
 import { bitlength_i64 } from "./intmath";
 
 // Output row parameters of the last quantize_row_i8 call.
@@ -27,31 +30,40 @@ export let rq_z: i32 = 0;
 export function quantize_row_i8(p: usize, n: i32, lo: i32, hi: i32, ma: i32, ka: i32, out: usize): void {
   if (lo > 0) lo = 0;
   if (hi < 0) hi = 0;
-  let range = <i64>hi - <i64>lo;
+  let sp = bitlength_i64(<i64>hi - <i64>lo) - 16;
+  if (sp < 0) sp = 0;
+  const ph = sp > 0 ? 1 << (sp - 1) : 0;
+  const lo2 = (lo + ph) >> sp;
+  const hi2 = (hi + ph) >> sp;
+  let range = hi2 - lo2;
   if (range < 1) range = 1;
-  const s = bitlength_i64(range) + 22;
-  const mr = (<i64>254 << s) / range;
-  const z = <i32>rshift_round_i64(-<i64>lo * mr, s) - 127;
-  const mr4 = i32x4.splat(<i32>mr);
+  const s = bitlength_i64(<i64>range) + 6;
+  const mr = <i32>((<i64>253 << s) / <i64>range);
+  const half = 1 << (s - 1);
+  const z = ((-lo2 * mr + half) >> s) - 127;
+  const ph4 = i32x4.splat(ph);
+  const mr4 = i32x4.splat(mr);
+  const half4 = i32x4.splat(half);
   const z4 = i32x4.splat(z);
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const o = p + (<usize>j << 2);
-    const q0 = i32x4.add(mul_dyadic_i32x4(v128.load(o), mr4, s), z4);
-    const q1 = i32x4.add(mul_dyadic_i32x4(v128.load(o, 16), mr4, s), z4);
-    const q2 = i32x4.add(mul_dyadic_i32x4(v128.load(o, 32), mr4, s), z4);
-    const q3 = i32x4.add(mul_dyadic_i32x4(v128.load(o, 48), mr4, s), z4);
+    const q0 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o), ph4), sp), mr4), half4), s), z4);
+    const q1 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 16), ph4), sp), mr4), half4), s), z4);
+    const q2 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 32), ph4), sp), mr4), half4), s), z4);
+    const q3 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 48), ph4), sp), mr4), half4), s), z4);
     v128.store(out + <usize>j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
   }
   for (; j < n; j++) {
-    const q = <i32>rshift_round_i64(<i64>load<i32>(p + (<usize>j << 2)) * mr, s) + z;
-    store<i8>(out + <usize>j, <i8>q);
+    const v = (load<i32>(p + (<usize>j << 2)) + ph) >> sp;
+    store<i8>(out + <usize>j, <i8>(((v * mr + half) >> s) + z));
   }
   let m = <i64>ma;
   if (m < 1) m = 1;
-  const t = 15 + bitlength_i64(mr) - bitlength_i64(m);
-  rq_m = <i32>(((m << (t + 1)) + mr) / (mr << 1));
-  rq_k = ka + t - s;
+  const mr64 = <i64>mr;
+  const t = 15 + bitlength_i64(mr64) - bitlength_i64(m);
+  rq_m = <i32>(((m << (t + 1)) + mr64) / (mr64 << 1));
+  rq_k = ka + t - s - sp;
   rq_z = z;
 }
 

@@ -1,12 +1,11 @@
 // Scalar reference of the operators' int8 row quantizer (assembly/nonlinear/requant.ts holds the
 // contract): BigInt, exact. Also float64 helpers to read any (q, m, k, z) row back for tests.
 
-import { rshiftRound } from '../quant/dyadic.js';
 import type { RowParams } from '../gemm/epilogue-reference.js';
 import { bitLength } from './intmath-reference.js';
 
-/** Worst-case error of a requantized output in output steps: half a step plus m_y's rounding. */
-export const REQUANT_MAX_ERROR_STEPS = 0.5 + 254 * 2 ** -15;
+/** Worst-case error of a requantized output in output steps: half a step plus the pre-shift's and m_y's roundings. */
+export const REQUANT_MAX_ERROR_STEPS = 0.5 + 2 ** -7;
 
 /** One row: p [n] int32 with real scale m_a / 2^k_a -> q [n] int8 and (m_y, k_y, z_y). */
 export function quantizeRowRef(p: ArrayLike<number>, ma: number, ka: number): { q: Int8Array; m: number; k: number; z: number } {
@@ -16,21 +15,24 @@ export function quantizeRowRef(p: ArrayLike<number>, ma: number, ka: number): { 
     lo = Math.min(lo, p[j]);
     hi = Math.max(hi, p[j]);
   }
-  let range = BigInt(hi) - BigInt(lo);
-  if (range < 1n) range = 1n;
-  const s = bitLength(range) + 22;
-  const mr = (254n << BigInt(s)) / range;
-  const z = Number(rshiftRound(-BigInt(lo) * mr, s)) - 127;
+  const sp = Math.max(0, bitLength(BigInt(hi - lo)) - 16);
+  const shiftRound = (v: number) => Math.floor((v + (sp > 0 ? 2 ** (sp - 1) : 0)) / 2 ** sp);
+  const lo2 = shiftRound(lo);
+  const range = Math.max(shiftRound(hi) - lo2, 1);
+  const s = bitLength(BigInt(range)) + 6;
+  const mr = Math.floor((253 * 2 ** s) / range);
+  const z = Math.floor((-lo2 * mr + 2 ** (s - 1)) / 2 ** s) - 127;
   const q = new Int8Array(p.length); // [n]
   for (let j = 0; j < p.length; j++) {
-    const v = Number(rshiftRound(BigInt(p[j]) * mr, s)) + z;
+    const v = Math.floor((shiftRound(p[j]) * mr + 2 ** (s - 1)) / 2 ** s) + z;
     if (v < -128 || v > 127) throw new Error(`requant reference: q[${j}] = ${v} left int8`);
     q[j] = v;
   }
   const m = BigInt(Math.max(ma, 1));
-  const t = 15 + bitLength(mr) - bitLength(m);
-  const my = ((m << BigInt(t + 1)) + mr) / (mr << 1n);
-  return { q, m: Number(my), k: ka + t - s, z };
+  const mrB = BigInt(mr);
+  const t = 15 + bitLength(mrB) - bitLength(m);
+  const my = ((m << BigInt(t + 1)) + mrB) / (mrB << 1n);
+  return { q, m: Number(my), k: ka + t - s - sp, z };
 }
 
 /** Rows: p [rows, n] with per-row (m_a, k_a) -> q [rows, n] int8 with per-row (m, k, z). */
