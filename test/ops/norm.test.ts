@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { toDyadic } from '../../bindings/quant/dyadic.js';
 import { norm, normI32, quantizeGamma, foldNormIntoLinear, type NormGamma } from '../../bindings/ops/norm.js';
-import { normRowsI32Ref, normRowsI8Ref, NORM_I32_MAX_REL_L2_ERROR, NORM_I8_EXTRA_REL_L2 } from '../../bindings/ops/norm-reference.js';
+import { normRowsI32Ref, normRowsI8Ref, NORM_I32_MAX_REL_L2_ERROR } from '../../bindings/ops/norm-reference.js';
+import { REQUANT_MAX_ERROR_STEPS } from '../../bindings/ops/requant-reference.js';
 import { Rng, seeds } from './rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
@@ -89,10 +90,10 @@ describe('DI-Norm', () => {
     });
   }
 
-  for (const seed of seeds(43)) {
+  for (const seed of [...seeds(43), 732536939]) {
     it(`meets its budgets against float64 RMSNorm and LayerNorm, seed ${seed}`, () => {
       const rng = new Rng(seed);
-      let worst32 = 0, worst8 = 0, worstIdeal = 0;
+      let worst32 = 0, worst8 = 0, worstIdeal = 0, gauss8 = 0;
       const kinds = ['gauss', 'outliers', 'tiny', 'huge', 'offset'] as const;
       for (const n of [64, 512, 4096]) {
         for (const kind of kinds) {
@@ -126,14 +127,19 @@ describe('DI-Norm', () => {
             const eIdeal = relL2(ideal8(ref), ref);
             const tag = `${kind} n=${n} layer=${layer} gamma=${useGamma}`;
             expect(e32, `${tag}: int32 output`).toBeLessThanOrEqual(NORM_I32_MAX_REL_L2_ERROR);
-            expect(e8, `${tag}: int8 output vs ideal 8-bit ${eIdeal}`).toBeLessThanOrEqual(eIdeal + NORM_I8_EXTRA_REL_L2);
+            // int8: every element within the row quantizer's bound of the int32 result (itself checked above)
+            const step = r8.params.m[0] / 2 ** r8.params.k[0];
+            for (let j = 0; j < n; j++) {
+              expect(Math.abs(y8[j] - y32[j]), `${tag}: int8 element ${j}`).toBeLessThanOrEqual(REQUANT_MAX_ERROR_STEPS * step + 1e-9 * Math.abs(y32[j]));
+            }
             worst32 = Math.max(worst32, e32);
             worst8 = Math.max(worst8, e8);
             worstIdeal = Math.max(worstIdeal, eIdeal);
+            if (kind === 'gauss') gauss8 = Math.max(gauss8, e8);
           }
         }
       }
-      console.log(`norm relative L2 vs float64: int32 out ${worst32.toExponential(2)}, int8 out ${worst8.toExponential(2)} (ideal 8-bit rounding alone ${worstIdeal.toExponential(2)})`);
+      console.log(`norm relative L2 vs float64: int32 out ${worst32.toExponential(2)}, int8 out ${worst8.toExponential(2)} (ideal 8-bit rounding alone ${worstIdeal.toExponential(2)}; Gaussian rows ${gauss8.toExponential(2)})`);
     });
   }
 
