@@ -62,7 +62,10 @@ export function quantize_row_i8(p: usize, n: i32, lo: i32, hi: i32, ma: i32, ka:
   if (m < 1) m = 1;
   const mr64 = <i64>mr;
   const t = 15 + bitlength_i64(mr64) - bitlength_i64(m);
-  rq_m = <i32>(((m << (t + 1)) + mr64) / (mr64 << 1));
+  // t + 1 < 0 when m_a is wide (31 bits) and mr narrow: shift right then (wasm masks negative shift counts,
+  // which once turned m_y into 0); the reference's BigInt shift does the same floor division.
+  const mt = t + 1 >= 0 ? m << (t + 1) : m >> -(t + 1);
+  rq_m = <i32>((mt + mr64) / (mr64 << 1));
   rq_k = ka + t - s - sp;
   rq_z = z;
 }
