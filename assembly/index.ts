@@ -17,3 +17,4 @@ export { di_rope_rows } from "./nonlinear/rope";
 export { di_residual_add_rows } from "./nonlinear/residual";
 export { di_requant_i32_rows } from "./nonlinear/requant";
 export { di_attention_rows } from "./attention";
+export { reduce_levels_rows } from "./levels";

@@ -19,17 +19,18 @@ describe('integer LLaMA forward vs its scalar TypeScript reference', async () =>
     {},
     { dim: 48, hiddenDim: 100, nHeads: 6, nKvHeads: 6, ropeLayout: 'half', nLayers: 1 },
   ];
-  for (const seed of seeds(11)) {
+  // 3721407012 found quantize_row_i8 zeroing m_y when m_a had 31 bits (a masked negative shift); kept as a regression.
+  for (const seed of seeds(11, 3721407012)) {
     for (const shape of shapes) {
-      for (const bits of [8, 4, 6, 7] as const) {
-        it(`W${bits}A8 logits equal bit for bit on both builds through prefill and decode (${JSON.stringify(shape)}, seed ${seed})`, () => {
+      for (const [bits, aBits] of [[8, 8], [4, 8], [6, 8], [7, 8], [6, 6], [4, 4]] as const) {
+        it(`W${bits}A${aBits} logits equal bit for bit on both builds through prefill and decode (${JSON.stringify(shape)}, seed ${seed})`, () => {
           const { config, weights } = randomModel(seed, shape);
-          const qm = quantizeLlama(config, weights, { bits });
+          const qm = quantizeLlama(config, weights, { bits, activationBits: aBits });
           const r = rng(seed + 1);
           const tokens = Array.from({ length: 9 }, () => Math.floor(r() * config.vocabSize));
           let reference: Int32Array[] | undefined;
           for (const rt of runtimes) {
-            const model = new IntegerLlama(rt, qm, `w${bits}a8`, { maxPositions: 16, maxBatch: 5 });
+            const model = new IntegerLlama(rt, qm, `w${bits}a${aBits}`, { maxPositions: 16, maxBatch: 5 });
             const ref = new ReferenceIntegerLlama(qm, model.referenceScales(), 16, model.invSqrtHeadDim);
             const steps: [number[], number][] = [[tokens.slice(0, 5), 0], [tokens.slice(5, 6), 5], [tokens.slice(6, 9), 6]];
             const got: Int32Array[] = [];

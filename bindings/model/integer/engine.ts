@@ -21,7 +21,7 @@ export async function createIntegerEngine(mode: IntegerMode, model: LoadedModel,
   if (model.quantized) return new IntegerLlama(runtime, model.quantized.model, mode, { maxPositions: o.maxPositions });
   // MSE-searched clipping costs nothing at inference and matters at 4 bits (W4A8 on stories260K:
   // +10.6% NLL instead of +14.7% with absmax, 20 stories).
-  const quantized = quantizeLlama(model.config, model.weights, { bits: INTEGER_MODES[mode].weightBits, clip: 'mse' });
+  const quantized = quantizeLlama(model.config, model.weights, { bits: INTEGER_MODES[mode].weightBits, activationBits: INTEGER_MODES[mode].activationBits, clip: 'mse' });
   return new IntegerLlama(runtime, quantized, mode, { maxPositions: o.maxPositions });
 }
 

@@ -65,6 +65,7 @@ export class IntegerLlama implements LanguageModel {
   private readonly finalGammaK: number;
   private readonly rope: number; // int16 [maxPositions, headDim, 2]
   private readonly invSqrtHd: { m: number; k: number };
+  private readonly activationBits: number;
 
   // Activations for up to maxBatch rows.
   private readonly x: number; // int32 [B, dim] residual stream
@@ -135,6 +136,7 @@ export class IntegerLlama implements LanguageModel {
     this.output = pack(model.output);
     this.embedding = model.embedding;
     this.eps = model.eps;
+    this.activationBits = model.activationBits;
     this.finalGamma = putI16(model.finalNorm.g, 'final norm gamma');
     this.finalGammaK = model.finalNorm.k;
     const table = buildRopeTable({ headDim: c.headDim, maxPos: this.maxPositions, theta: c.ropeTheta, layout: c.ropeLayout });
@@ -191,6 +193,11 @@ export class IntegerLlama implements LanguageModel {
     else rt.call(w.kernel, ...args, this.corr, this.p, this.pStride, this.range);
   }
 
+  /** Below 8 activation bits, the rows that feed a matmul are brought to 2^bits levels (assembly/levels.ts). */
+  private reduceLevels(a: RowsI8, M: number, n: number): void {
+    if (this.activationBits < 8) this.runtime.call('reduce_levels_rows', a.at, M, n, a.stride, a.m, a.k, a.z, this.activationBits);
+  }
+
   /** gemm, then the epilogue's per-row requantization into `out` rows starting at row `row0`. */
   private linear(w: PackedWeights, a: RowsI8, M: number, out: RowsI8, row0 = 0): void {
     this.gemm(w, a, M);
@@ -203,6 +210,7 @@ export class IntegerLlama implements LanguageModel {
     const a = this.a;
     this.runtime.call('di_norm_rows', this.x, M, c.dim, c.dim, this.xM, this.xK, this.eps.m, this.eps.k, gamma, gammaK, 0,
       this.opScratch, 0, a.at, a.stride, a.m, a.k, a.z);
+    this.reduceLevels(a, M, c.dim);
   }
 
   private residualAdd(b: RowsI8, M: number): void {
@@ -253,6 +261,7 @@ export class IntegerLlama implements LanguageModel {
         kc.at, vc.at, kvDim, kc.m, kc.k, kc.z, vc.m, vc.k, vc.z, c.nHeads, c.nKvHeads, c.headDim,
         this.invSqrtHd.m, this.invSqrtHd.k, this.attnScratch, this.maxPositions,
         this.o.at, this.o.stride, this.o.m, this.o.k, this.o.z);
+      this.reduceLevels(this.o, M, qDim);
       this.linear(l.wo, this.o, M, this.b);
       this.residualAdd(this.b, M);
 
@@ -263,6 +272,7 @@ export class IntegerLlama implements LanguageModel {
       rt.call('di_swiglu_rows', this.g.at, M, c.hiddenDim, this.g.stride, this.g.m, this.g.k, this.g.z,
         this.u.at, this.u.stride, this.u.m, this.u.k, this.u.z, 0, 0, this.opScratch, 0,
         this.h.at, this.h.stride, this.h.m, this.h.k, this.h.z);
+      this.reduceLevels(this.h, M, c.hiddenDim);
       this.linear(l.wDown, this.h, M, this.b);
       this.residualAdd(this.b, M);
     }

@@ -11,18 +11,25 @@ import { toDyadic } from '../../quant/dyadic.js';
 import { gptqQuantize } from '../../quant/gptq.js';
 import type { LayerHessians } from './calibrate.js';
 
-/** Integer modes: weight bits and activation bits (activations are int8 today; see IntegerMode notes). */
+/**
+ * Integer modes: weight bits of the linear layers and bits of their input activations (stored as int8;
+ * below 8 bits a row takes at most 2^bits levels, assembly/levels.ts).
+ */
 export const INTEGER_MODES = {
-  w8a8: { weightBits: 8 },
-  w7a8: { weightBits: 7 },
-  w6a8: { weightBits: 6 },
-  w4a8: { weightBits: 4 },
-} as const satisfies Record<string, { weightBits: WeightBits }>;
+  w8a8: { weightBits: 8, activationBits: 8 },
+  w7a8: { weightBits: 7, activationBits: 8 },
+  w6a8: { weightBits: 6, activationBits: 8 },
+  w6a6: { weightBits: 6, activationBits: 6 },
+  w4a8: { weightBits: 4, activationBits: 8 },
+  w4a4: { weightBits: 4, activationBits: 4 },
+} as const satisfies Record<string, { weightBits: WeightBits; activationBits: number }>;
 export type IntegerMode = keyof typeof INTEGER_MODES;
 
 export interface QuantizeOptions {
   /** Weight bits of the transformer's linear layers. */
   bits: WeightBits;
+  /** Bits of the linear layers' input activations (default 8). */
+  activationBits?: number;
   /** Bits of the LM head (default 8: the head decides the tokens, and it is one matrix). */
   headBits?: WeightBits;
   clip?: ClipMethod;
@@ -56,6 +63,8 @@ export interface QuantizedLlama {
   readonly output: QuantizedMatrix; // [vocabSize, dim]
   /** RMSNorm eps as a dyadic. */
   readonly eps: { m: number; k: number };
+  /** Bits of the linear layers' input activations (8, or fewer levels per row). */
+  readonly activationBits: number;
 }
 
 function quantizeEmbedding(e: Float32Array, vocab: number, dim: number): QuantizedEmbedding {
@@ -75,6 +84,8 @@ function quantizeEmbedding(e: Float32Array, vocab: number, dim: number): Quantiz
 }
 
 export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeOptions): QuantizedLlama {
+  const aBits = o.activationBits ?? 8;
+  if (!Number.isInteger(aBits) || aBits < 2 || aBits > 8) throw new RangeError(`dyadic quantize: activation bits must be 2..8, got ${aBits}`);
   if (config.qkvBias) throw new RangeError('dyadic quantize: Q/K/V biases (Qwen2) are not supported by the integer model yet');
   const { dim, hiddenDim, nHeads, nKvHeads, headDim, vocabSize } = config;
   const q = nHeads * headDim;
@@ -106,6 +117,7 @@ export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeO
     finalNorm: quantizeGamma(w.finalNorm),
     output: lin(w.output, vocabSize, dim, 'output', undefined, o.headBits ?? 8),
     eps: toDyadic(Math.max(config.rmsEps, 1e-12), 16),
+    activationBits: o.activationBits ?? 8,
   };
 }
 

@@ -66,6 +66,7 @@ export function saveQuantizedGguf(q: QuantizedLlama, o: SaveOptions): Uint8Array
     ['dyadic.rope_layout', { type: 'string', value: c.ropeLayout }],
     ['dyadic.eps_m', u32(q.eps.m)],
     ['dyadic.eps_k', { type: 'i32', value: q.eps.k }],
+    ['dyadic.activation_bits', u32(q.activationBits)],
   ];
   if (o.calibration) meta.push(['dyadic.calibration', { type: 'string', value: o.calibration }]);
   for (const [k, v] of o.tokenizerMetadata ?? []) if (k.startsWith('tokenizer.')) meta.push([k, typed(v)]);
@@ -148,6 +149,7 @@ export function loadQuantizedGguf(g: GgufFile, config: LlamaConfig): { model: Qu
     finalNorm: norm('output_norm', c.dim),
     output: matrix('output', c.vocabSize, c.dim),
     eps: { m: ggufNumber(g, 'dyadic.eps_m'), k: ggufNumber(g, 'dyadic.eps_k') },
+    activationBits: ggufNumber(g, 'dyadic.activation_bits', 8),
   };
   return { model, mode: ggufString(g, 'dyadic.mode') };
 }

@@ -11,6 +11,7 @@ import { swigluRowsI8Ref } from '../../ops/silu-reference.js';
 import { residualAddRef, type Residual } from '../../ops/residual-reference.js';
 import { buildRopeTable } from '../../ops/rope-table.js';
 import { attentionRef } from './attention-reference.js';
+import { reduceLevelsRef } from './levels-reference.js';
 import type { QuantizedMatrix } from '../../quant/weights.js';
 
 /** What the reference needs of each packed matrix: its per-channel mantissas, exponent and stage-1 shift. */
@@ -71,8 +72,10 @@ export class ReferenceIntegerLlama {
       x.m[i] = e.m[t];
       x.k[i] = e.k[t];
     });
+    const bits = this.model.activationBits;
+    const levels = (a: { q: Int8Array; params: RowParams }, n: number) => (bits < 8 ? reduceLevelsRef(a.q, M, n, a.params, bits) : a);
     const norm = (g: { g: Int16Array; k: number }) =>
-      normRowsI8Ref({ x: x.p, rows: M, n: c.dim, inScale: { m: x.m, k: x.k }, eps: this.model.eps, gamma: g.g, gammaK: g.k, center: false });
+      levels(normRowsI8Ref({ x: x.p, rows: M, n: c.dim, inScale: { m: x.m, k: x.k }, eps: this.model.eps, gamma: g.g, gammaK: g.k, center: false }), c.dim);
 
     this.model.layers.forEach((l, li) => {
       const s = this.scales.layers[li];
@@ -96,14 +99,14 @@ export class ReferenceIntegerLlama {
         q: qr.q, qParams: qr.params, pos, kCache: cache.k, vCache: cache.v, kParams: cache.kParams, vParams: cache.vParams,
         rows: M, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, cM: this.cM, cK: this.cK,
       });
-      const attnOut = this.linear(l.wo, s.wo, { q: o.out, params: o.params }, M);
+      const attnOut = this.linear(l.wo, s.wo, levels({ q: o.out, params: o.params }, c.nHeads * c.headDim), M);
       x = residualAddRef(x, attnOut, M, c.dim);
 
       const f = norm(l.ffnNorm);
       const g = this.linear(l.wGate, s.wGate, f, M);
       const u = this.linear(l.wUp, s.wUp, f, M);
       const h = swigluRowsI8Ref({ gate: g.q, gateParams: g.params, up: u.q, upParams: u.params, smooth: null, smoothK: 0, rows: M, n: c.hiddenDim });
-      const down = this.linear(l.wDown, s.wDown, h, M);
+      const down = this.linear(l.wDown, s.wDown, levels(h, c.hiddenDim), M);
       x = residualAddRef(x, down, M, c.dim);
     });
 
