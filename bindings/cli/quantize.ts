@@ -1,4 +1,4 @@
-// `dyadic quantize -m MODEL -o OUT --bits 8|7|6|4 [--calib FILE] [--calib-sequences N] [--json]`:
+// `dyadic quantize -m MODEL -o OUT --bits 8|7|6|4 [--act-bits 8|6|4] [--calib FILE] [--calib-sequences N] [--json]`:
 // quantizes a float model once (offline, float allowed) and saves the integer model as a GGUF file that
 // `dyadic generate/eval -m OUT --mode wBa8` load without requantizing. Below 8 bits the weights go
 // through GPTQ with Hessians calibrated on --calib text, or, without it, on sequences the float model
@@ -17,6 +17,7 @@ const flags: Record<string, FlagSpec> = {
   model: { names: ['-m', '--model'], kind: 'string' },
   out: { names: ['-o', '--output'], kind: 'string' },
   bits: { names: ['--bits'], kind: 'number' },
+  actBits: { names: ['--act-bits'], kind: 'number' },
   calib: { names: ['--calib'], kind: 'string' },
   sequences: { names: ['--calib-sequences'], kind: 'number' },
   json: { names: ['--json'], kind: 'boolean' },
@@ -38,6 +39,8 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
   if (typeof f.out !== 'string') throw new UsageError('-o OUT is required');
   const bits = f.bits as number | undefined;
   if (bits !== 8 && bits !== 7 && bits !== 6 && bits !== 4) throw new UsageError(`--bits must be 8, 7, 6 or 4, got ${bits}`);
+  const actBits = (f.actBits as number | undefined) ?? 8;
+  if (actBits !== 8 && actBits !== 6 && actBits !== 4) throw new UsageError(`--act-bits must be 8, 6 or 4, got ${actBits}`);
   const count = (f.sequences as number | undefined) ?? 32;
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`--calib-sequences ${count} must be a positive integer`);
   const json = f.json === true;
@@ -45,7 +48,7 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
   const started = performance.now();
 
   const model = loadModelFromPath(f.model);
-  const mode = `w${bits}a8`;
+  const mode = `w${bits}a${actBits}`;
   let hessians;
   let calibration: string | undefined;
   if (bits < 8) {
@@ -67,7 +70,7 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
     hessians = collectHessians(model.config, model.weights, { sequences });
     show('collecting Hessians', 1, 1);
   }
-  const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, clip: 'mse', hessians });
+  const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, activationBits: actBits, clip: 'mse', hessians });
   show('quantizing', 1, 1);
   const source = model.format === 'gguf' ? parseGguf(readBytes(f.model), f.model) : undefined;
   const bytes = saveQuantizedGguf(quantized, { mode, tokenizerMetadata: source?.metadata, calibration });
