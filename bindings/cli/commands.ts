@@ -50,7 +50,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     ...common,
     prompt: { names: ['-p', '--prompt'], kind: 'string' },
     maxTokens: { names: ['-n', '--n-predict'], kind: 'number' },
-    temp: { names: ['--temp', '-t'], kind: 'number' },
+    temp: { names: ['--temp'], kind: 'number' },
     topP: { names: ['--top-p'], kind: 'number' },
     seed: { names: ['-s', '--seed'], kind: 'number' },
   });
@@ -58,8 +58,10 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const tokenizer = tokenizerFor(f, model);
   const mode = (f.mode as string | undefined) ?? 'float32';
   const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, model.config.contextLength) });
-  const maxTokens = (f.maxTokens as number | undefined) ?? 256;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new UsageError(`-n ${maxTokens} must be a positive integer`);
+  // As in llama.cpp, -n -1 generates until EOS or a full context.
+  const n = (f.maxTokens as number | undefined) ?? 256;
+  if (!(Number.isInteger(n) && n >= 1) && n !== -1) throw new UsageError(`-n ${n} must be a positive integer or -1`);
+  const maxTokens = n === -1 ? Infinity : n;
   const seed = (f.seed as number | undefined) ?? Date.now();
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed ${seed} must be an integer`);
   const sampler = new Sampler(model.config.vocabSize, { temperature: (f.temp as number | undefined) ?? 1, topP: (f.topP as number | undefined) ?? 0.9, seed });

@@ -9,7 +9,7 @@ import type { LanguageModel } from './language-model.js';
 
 export interface GenerateOptions {
   prompt?: string;
-  /** Tokens to sample after the prompt (fewer if the context fills up or BOS/EOS is sampled). */
+  /** Tokens to sample after the prompt (fewer if the context fills up or BOS/EOS is sampled); Infinity for no limit. */
   maxTokens: number;
   /** Receives each printed piece (UTF-8 bytes, possibly part of a character) as soon as it exists. */
   onPiece?: (bytes: Uint8Array) => void;
@@ -30,7 +30,7 @@ export interface GenerateResult {
 export function generate(model: LanguageModel, tokenizer: Tokenizer, sampler: Sampler, options: GenerateOptions): GenerateResult {
   const now = options.now ?? (() => performance.now());
   const { maxTokens } = options;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidInputError(`maxTokens ${maxTokens} must be a positive integer`);
+  if (!(Number.isInteger(maxTokens) && maxTokens >= 1) && maxTokens !== Infinity) throw new InvalidInputError(`maxTokens ${maxTokens} must be a positive integer or Infinity`);
   const prompt = tokenizer.encode(options.prompt ?? '', { bos: true });
   if (prompt.length > model.maxPositions) {
     throw new InvalidInputError(`the prompt is ${prompt.length} tokens, longer than the context of ${model.maxPositions} positions`);

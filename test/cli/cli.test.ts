@@ -48,6 +48,12 @@ describe('dyadic generate', () => {
     expect(a.text.startsWith('Once upon a time')).toBe(true);
   });
 
+  it('-n -1 runs until the context is full', () => {
+    const j = JSON.parse(run('generate', '-m', gguf, '-n', '-1', '-c', '40', '--temp', '0', '--json').out);
+    expect(j.tokens).toHaveLength(40);
+    expect(greedy200.startsWith(j.text)).toBe(true);
+  });
+
   it('runs llama-2-tiny-random.gguf (F16, 32k vocabulary)', () => {
     const r = run('generate', '-m', modelsDir + 'llama-2-tiny-random.gguf', '-p', 'Hello', '-n', '16', '--seed', '1');
     expect(r.code).toBe(0);
@@ -56,9 +62,11 @@ describe('dyadic generate', () => {
 
   it('npm start generates a story from the bundled model (the same bytes as ../shared)', () => {
     expect(readModelFile('stories260K.gguf')).toEqual(new Uint8Array(readFileSync(repoRoot + 'models/stories260K.gguf')));
+    // Whatever engine the start script picks, it runs the CLI on the bundled model; run its arguments.
     const pkg = JSON.parse(readFileSync(repoRoot + 'package.json', 'utf8'));
-    expect(pkg.scripts.start).toBe('node dist/cli/main.js generate -m models/stories260K.gguf');
-    const r = run('generate', '-m', 'models/stories260K.gguf', '-n', '40', '--seed', '7');
+    const [node, script, ...args] = (pkg.scripts.start as string).split(/\s+/);
+    expect([node, script, args[0], ...args.slice(1, 3)]).toEqual(['node', 'dist/cli/main.js', 'generate', '-m', 'models/stories260K.gguf']);
+    const r = run(...args, '-n', '40', '--seed', '7');
     expect(r.code).toBe(0);
     expect(r.out.trim().length).toBeGreaterThan(20);
   });
@@ -130,6 +138,7 @@ describe('bad input: one line naming the problem, non-zero exit', () => {
     [['generate', '-m', gguf, '-c', '8', '-p', 'Once upon a time there was a little girl named Lily'], 1, /the prompt is \d+ tokens, longer than the context of 8 positions/],
     [['generate', '-m', gguf, '--temp', 'hot'], 2, /--temp needs a number, got "hot"/],
     [['generate', '-m', gguf, '--bogus'], 2, /unknown option --bogus/],
+    [['generate', '-m', gguf, '-n', '0'], 2, /-n 0 must be a positive integer or -1/],
     [['generate', '-m', gguf, '--mode', 'w3a3'], 1, /unknown mode "w3a3" \(available: float32/],
     [['eval', '-m', gguf], 2, /--text FILE is required/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
