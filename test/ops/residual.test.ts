@@ -143,4 +143,16 @@ describe('requantizeRows (int32 stream -> int8 matmul input)', () => {
       console.log(`requantize max error vs float64: ${worst.toFixed(4)} steps`);
     });
   }
+
+  it('keeps m_y right when a 31-bit input mantissa meets a 14-bit multiplier (negative shift in the m_y division)', () => {
+    // R just below a power of two gives M = floor(253 * 2^S / R) < 2^14; with m_a = 2^31 - 1, t + 1 < 0
+    const n = 32;
+    const a: Residual = { p: Int32Array.from({ length: 2 * n }, (_, i) => (i % n === 0 ? 65535 : i % n === 1 ? 0 : (i * 977) % 65535)), m: Int32Array.of(2 ** 31 - 1, 2 ** 31 - 1), k: Int32Array.of(40, -3) };
+    const want = requantI32RowsRef(a.p, 2, n, a);
+    for (const bld of builds) {
+      const got = requantizeRows(runtimes[bld], a, 2, n);
+      expect(got, bld).toEqual(want);
+      expect(got.params.m[0]).toBeGreaterThan(2 ** 14);
+    }
+  });
 });
