@@ -34,3 +34,4 @@ export { createIntegerEngine } from './model/integer/engine.js';
 export { llamaConfig, randomLlamaWeights } from './model/random.js';
 export { quantizeMatrix, dequantizeMatrix, type QuantizedMatrix, type ClipMethod } from './quant/weights.js';
 export { writeGguf, encodeF32, encodeF16, encodeQ8_0, type GgufTypedValue, type GgufTensorToWrite } from './formats/gguf-write.js';
+export { IntegerSampler, type IntegerSamplerOptions } from './sampling/integer-sampler.js';

@@ -88,7 +88,7 @@ export class IntegerLlama implements LanguageModel {
   private readonly opScratch: number; // int32 [max(dim, hiddenDim, qDim) + 8]
   private readonly attnScratch: number;
   private i32: Int32Array; // view of the whole memory, rebuilt if anything grows memory later
-  private lastScale = 1; // real scale of the logits last returned (measurement only: NLL, sampling temperature)
+  private lastDyadic = { m: 1, k: 0 }; // scale of the logits last returned
   private readonly logitsI32: Int32Array; // [vocabSize]
 
   constructor(runtime: DyadicRuntime, model: QuantizedLlama, mode: string, options: IntegerLlamaOptions = {}) {
@@ -334,12 +334,17 @@ export class IntegerLlama implements LanguageModel {
 
   /** Real logit = returned integer logit * logitScale, for the last forward/prefill row returned. */
   get logitScale(): number {
-    return this.lastScale;
+    return this.lastDyadic.m / 2 ** this.lastDyadic.k;
+  }
+
+  /** The same scale as a dyadic m / 2^k, for integer consumers (IntegerSampler). */
+  get logitDyadic(): { m: number; k: number } {
+    return this.lastDyadic;
   }
 
   forward(token: number, pos: number): Int32Array {
     const r = this.forwardInt(token, pos);
-    this.lastScale = r.m / 2 ** r.k;
+    this.lastDyadic = { m: r.m, k: r.k };
     return r.logits;
   }
 
@@ -352,7 +357,7 @@ export class IntegerLlama implements LanguageModel {
       for (let i = 0; i < M; i++) {
         if (!onLogits && s + i < tokens.length - 1) continue;
         const r = this.rowLogits(i, kAdjust);
-        this.lastScale = r.m / 2 ** r.k;
+        this.lastDyadic = { m: r.m, k: r.k };
         onLogits?.(s + i, r.logits);
       }
     }

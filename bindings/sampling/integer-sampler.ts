@@ -1,0 +1,91 @@
+// Seeded sampling from integer logits without floating point per token: the probabilities come from the
+// integer DI-ClippedSoftmax kernel (Q15, uint16), top-p is a cumulative integer threshold, and the draw is
+// an integer from the same xorshift64* stream as run.c. Temperature and top-p are turned into integers
+// once, at construction (the only float step). Buffers live in the runtime's arena, planned once.
+import type { DyadicRuntime } from '../runtime/instance.js';
+import { toDyadic } from '../quant/dyadic.js';
+import { InvalidInputError } from '../formats/errors.js';
+import { Xorshift64Star } from './xorshift.js';
+import { argmax } from './sampler.js';
+
+const PROB_ONE = 32768; // Q15: the softmax kernel's uint16 format (outFormat 2)
+
+export interface IntegerSamplerOptions {
+  temperature?: number;
+  topP?: number;
+  seed?: number | bigint;
+}
+
+export class IntegerSampler {
+  readonly temperature: number;
+  private readonly invT: { m: number; k: number };
+  private readonly topPQ15: number; // nucleus threshold in Q15 (PROB_ONE = no nucleus)
+  private readonly rng: Xorshift64Star;
+  private readonly scoresAt: number; // int32 [vocab]
+  private readonly probsAt: number; // uint16 [vocab]
+  private readonly scaleAt: number; // int32 [2]: (m, k) of the scaled logits
+  private readonly scratchAt: number; // int32 [vocab + 4]
+  private readonly order: Int32Array; // [vocab] candidate ids
+
+  constructor(
+    readonly runtime: DyadicRuntime,
+    readonly vocabSize: number,
+    o: IntegerSamplerOptions = {},
+  ) {
+    const { temperature = 1, topP = 0.9, seed = 1 } = o;
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new InvalidInputError(`temperature ${temperature} must be a finite number >= 0`);
+    if (!(topP >= 0 && topP <= 1)) throw new InvalidInputError(`top-p ${topP} must be in [0, 1]`);
+    this.temperature = temperature;
+    this.invT = temperature > 0 ? toDyadic(1 / temperature, 15) : { m: 1, k: 0 };
+    this.topPQ15 = topP <= 0 || topP >= 1 ? PROB_ONE : Math.round(topP * PROB_ONE);
+    this.rng = new Xorshift64Star(seed);
+    const arena = runtime.arena;
+    this.scoresAt = arena.alloc(vocabSize * 4, 'sampler logits [vocab] int32', 16);
+    this.probsAt = arena.alloc(vocabSize * 2 + 16, 'sampler probabilities [vocab] uint16', 16);
+    this.scaleAt = arena.alloc(8, 'sampler scale', 16);
+    this.scratchAt = arena.alloc((vocabSize + 4) * 4, 'sampler scratch', 16);
+    this.order = new Int32Array(vocabSize);
+  }
+
+  /** A token from softmax(logits * m / 2^k / temperature), integer logits [vocab] with their dyadic scale. */
+  sample(logits: Int32Array, scale: { m: number; k: number }): number {
+    const n = this.vocabSize;
+    if (this.temperature === 0) return argmax(logits, n);
+    // (m / 2^k) / T as one dyadic with a 31-bit mantissa: integer products below 2^53 are exact here
+    const prod = scale.m * this.invT.m;
+    const hi = Math.floor(prod / 2 ** 32); // prod < 2^46: bit length from the two 32-bit halves
+    const bits = hi > 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(prod);
+    const u = Math.max(0, bits - 31);
+    const m = Math.floor((prod + (u > 0 ? 2 ** (u - 1) : 0)) / 2 ** u);
+    const buf = this.runtime.arena.memory.buffer;
+    new Int32Array(buf, this.scoresAt, n).set(logits.subarray(0, n));
+    const s = new Int32Array(buf, this.scaleAt, 2);
+    s[0] = m;
+    s[1] = scale.k + this.invT.k - u;
+    this.runtime.call('di_softmax_rows', this.scoresAt, 1, n, n, this.scaleAt, this.scaleAt + 4, 0, n, 0, this.probsAt, n, 2, this.scratchAt);
+    const p = new Uint16Array(buf, this.probsAt, n);
+
+    // candidates: every token with a nonzero probability, most likely first (ties by id)
+    let count = 0;
+    for (let i = 0; i < n; i++) if (p[i] > 0) this.order[count++] = i;
+    const cands = this.order.subarray(0, count);
+    if (this.topPQ15 < PROB_ONE) cands.sort((a, b) => p[b] - p[a] || a - b);
+    let total = 0;
+    let last = count - 1;
+    for (let i = 0; i < count; i++) {
+      total += p[cands[i]];
+      if (total > this.topPQ15) {
+        last = i;
+        break;
+      }
+    }
+    if (total === 0) return argmax(logits, n);
+    const r = Math.floor((this.rng.nextU32() * total) / 2 ** 32); // uniform integer in [0, total): exact (< 2^48)
+    let cdf = 0;
+    for (let i = 0; i <= last; i++) {
+      cdf += p[cands[i]];
+      if (r < cdf) return cands[i];
+    }
+    return cands[last];
+  }
+}
