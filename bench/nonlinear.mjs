@@ -4,7 +4,8 @@
 // of 64 means 1024 rows per call; rates are elements per second.
 //   npm run bench -- nonlinear [--json FILE] [--quick] [--only softmax,rmsnorm]
 // The dyadic kernels run on buffers already in wasm memory (the model keeps its activations there), the
-// float32 versions on preallocated Float32Arrays, tfjs on tensors already on its backend.
+// float32 versions on preallocated Float32Arrays, tfjs on tensors already on its backend. Each rate is the
+// best of ROUNDS interleaved rounds (the machine is shared).
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { loadRuntime, buildRopeTable, quantizeGamma } from '../dist/entry/node.j
 import { measure, machineLine, printTable } from './lib/measure.mjs';
 
 const ELEMS = 1 << 16;
+const ROUNDS = 3;
 const NS = [64, 512, 4096];
 const HEAD_DIM = 64;
 
@@ -100,7 +102,7 @@ export async function main(args) {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : null;
   const wanted = (op) => !only || only.has(op);
-  const timing = quick ? { time: 100, warmupTime: 50 } : { time: 300, warmupTime: 200 };
+  const timing = quick ? { time: 60, warmupTime: 40 } : { time: 150, warmupTime: 100 };
   console.log(machineLine());
   setWasmPaths(fileURLToPath(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)));
   setThreadsCount(1);
@@ -134,15 +136,15 @@ export async function main(args) {
     const gammaQ = quantizeGamma(gammaF);
     const ropeTable = buildRopeTable({ headDim: HEAD_DIM, maxPos: 256, layout: 'half' });
 
-    const perOp = {}; // op -> impl -> elems/s
-    const record = (op, impl, t) => {
-      (perOp[op] ??= {})[impl] = t.perSecond * ELEMS;
-    };
+    // Every implementation of this n is measured in interleaved rounds and keeps its best rate, so load
+    // from other processes on the shared machine falls on all peers alike.
+    const tasks = []; // { op, impl, fn }
+    const marks = [];
 
     for (const [build, rt] of Object.entries(runtimes)) {
       const e = rt.exports;
       const A = rt.arena;
-      const mark = A.mark();
+      marks.push([A, A.mark()]);
       const put = (arr, what) => {
         const off = A.alloc(Math.max(arr.byteLength, 16), what, 64);
         new Uint8Array(A.memory.buffer, off, arr.byteLength).set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
@@ -175,8 +177,7 @@ export async function main(args) {
         residual: () => e.di_residual_add_rows(residOff, rows, n, n, mRes, kRes, q8Off, n, m8, k8, z8, outA, n, outM, outK),
         requant: () => e.di_requant_i32_rows(residOff, rows, n, n, mRes, kRes, outA, n, outM, outK, outZ),
       };
-      for (const [op, fn] of Object.entries(kernels)) if (wanted(op)) record(op, `dyadic-${build}`, await measure(`${op} ${build} n=${n}`, fn, timing));
-      A.release(mark);
+      for (const [op, fn] of Object.entries(kernels)) if (wanted(op)) tasks.push({ op, impl: `dyadic-${build}`, fn });
     }
 
     const floats = {
@@ -189,7 +190,7 @@ export async function main(args) {
       residual: () => floatOps.residual(xf, outF, uf),
       requant: () => floatOps.requant(xf, out8, rows, n),
     };
-    for (const [op, fn] of Object.entries(floats)) if (wanted(op)) record(op, 'float32-ts', await measure(`${op} float n=${n}`, fn, timing));
+    for (const [op, fn] of Object.entries(floats)) if (wanted(op)) tasks.push({ op, impl: 'float32-ts', fn });
 
     const x2 = tf.tensor2d(xf, [rows, n]);
     const u2 = tf.tensor2d(uf, [rows, n]);
@@ -202,7 +203,17 @@ export async function main(args) {
       swiglu: () => tf.tidy(() => tf.mul(tf.mul(x2, tf.sigmoid(x2)), u2)),
       residual: () => tf.add(x2, u2),
     };
-    for (const [op, fn] of Object.entries(tfOps)) if (wanted(op)) record(op, 'tfjs-wasm', await measure(`${op} tfjs n=${n}`, () => fn().dispose(), timing));
+    for (const [op, fn] of Object.entries(tfOps)) if (wanted(op)) tasks.push({ op, impl: 'tfjs-wasm', fn: () => fn().dispose() });
+
+    const perOp = {}; // op -> impl -> best elems/s
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of tasks) {
+        const rate = (await measure(`${t.op} ${t.impl} n=${n}`, t.fn, timing)).perSecond * ELEMS;
+        const slot = (perOp[t.op] ??= {});
+        slot[t.impl] = Math.max(slot[t.impl] ?? 0, rate);
+      }
+    }
+    for (const [A, mark] of marks) A.release(mark);
     x2.dispose();
     u2.dispose();
     g1.dispose();
