@@ -1,11 +1,10 @@
 // The three `dyadic` commands. Text goes to stdout (streamed as it is generated), statistics and
 // progress to stderr, as llama.cpp does; --json replaces both with one JSON object on stdout.
 import { type LlamaConfig, kvCacheBytes, parameterCount } from '../model/config.js';
-import { createEngine, engineModes } from '../model/engines.js';
+import { createEngine, createSampler, engineModes } from '../model/engines.js';
 import { evaluate, splitStories } from '../model/evaluate.js';
 import { generate } from '../model/generate.js';
 import type { LoadedModel } from '../model/load.js';
-import { Sampler } from '../sampling/sampler.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
 import { loadModelFromPath, loadTokenizerFromPath, readBytes } from './node-files.js';
@@ -56,7 +55,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   });
   const model = requireModel(f);
   const tokenizer = tokenizerFor(f, model);
-  const mode = (f.mode as string | undefined) ?? 'float32';
+  const mode = (f.mode as string | undefined) ?? model.quantized?.mode ?? 'float32';
   const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, model.config.contextLength) });
   // As in llama.cpp, -n -1 generates until EOS or a full context.
   const n = (f.maxTokens as number | undefined) ?? 256;
@@ -64,7 +63,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const maxTokens = n === -1 ? Infinity : n;
   const seed = (f.seed as number | undefined) ?? Date.now();
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed ${seed} must be an integer`);
-  const sampler = new Sampler(model.config.vocabSize, { temperature: (f.temp as number | undefined) ?? 1, topP: (f.topP as number | undefined) ?? 0.9, seed });
+  const sampler = createSampler(engine, { temperature: (f.temp as number | undefined) ?? 1, topP: (f.topP as number | undefined) ?? 0.9, seed });
   const json = f.json === true;
   const result = generate(engine, tokenizer, sampler, {
     prompt: (f.prompt as string | undefined) ?? '',
@@ -91,7 +90,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     stories = stories.slice(0, n);
   }
   if (stories.length === 0) throw new UsageError(`${f.text} holds no stories`);
-  const mode = (f.mode as string | undefined) ?? 'float32';
+  const mode = (f.mode as string | undefined) ?? model.quantized?.mode ?? 'float32';
   const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, EVAL_CONTEXT) });
   const json = f.json === true;
   const tty = !json && process.stderr.isTTY === true;

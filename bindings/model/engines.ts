@@ -5,6 +5,10 @@ import type { LoadedModel } from './load.js';
 import type { LanguageModel } from './language-model.js';
 import { FloatLlama } from './float-llama.js';
 import { createIntegerEngine, INTEGER_MODE_NAMES } from './integer/engine.js';
+import { IntegerLlama } from './integer/integer-llama.js';
+import { Sampler, type SamplerOptions } from '../sampling/sampler.js';
+import { IntegerSampler } from '../sampling/integer-sampler.js';
+import type { TokenSampler } from './generate.js';
 
 export interface EngineOptions {
   /** Positions to plan the KV cache for (default: the model's context length). */
@@ -30,4 +34,16 @@ export async function createEngine(mode: string, model: LoadedModel, options: En
   const factory = engines.get(mode);
   if (!factory) throw new InvalidInputError(`unknown mode "${mode}" (available: ${engineModes().join(', ')})`);
   return factory(model, options);
+}
+
+/**
+ * The sampler that fits an engine: integer engines sample from their integer logits with integer
+ * arithmetic (IntegerSampler); the float reference uses the float Sampler. Same seed, same PRNG stream.
+ */
+export function createSampler(engine: LanguageModel, options: SamplerOptions): TokenSampler {
+  if (engine instanceof IntegerLlama) {
+    const integer = new IntegerSampler(engine.runtime, engine.config.vocabSize, options);
+    return { sample: (logits) => integer.sample(logits as Int32Array, engine.logitDyadic) };
+  }
+  return new Sampler(engine.config.vocabSize, options);
 }

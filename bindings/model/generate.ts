@@ -3,7 +3,12 @@
 // does a full context. With an empty prompt this is exactly llama2.c's run.c loop with steps = maxTokens.
 // Pieces are handed out as bytes the moment they exist, for streaming.
 import { InvalidInputError } from '../formats/errors.js';
-import type { Sampler } from '../sampling/sampler.js';
+import type { Logits } from './language-model.js';
+
+/** What generation needs of a sampler: the float Sampler, or an integer one behind an adapter. */
+export interface TokenSampler {
+  sample(logits: Logits, scale: number): number;
+}
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { LanguageModel } from './language-model.js';
 
@@ -27,7 +32,7 @@ export interface GenerateResult {
   readonly tokensPerSecond: number;
 }
 
-export function generate(model: LanguageModel, tokenizer: Tokenizer, sampler: Sampler, options: GenerateOptions): GenerateResult {
+export function generate(model: LanguageModel, tokenizer: Tokenizer, sampler: TokenSampler, options: GenerateOptions): GenerateResult {
   const now = options.now ?? (() => performance.now());
   const { maxTokens } = options;
   if (!(Number.isInteger(maxTokens) && maxTokens >= 1) && maxTokens !== Infinity) throw new InvalidInputError(`maxTokens ${maxTokens} must be a positive integer or Infinity`);
