@@ -38,20 +38,20 @@ export function quantize_row_i8(p: usize, n: i32, lo: i32, hi: i32, ma: i32, ka:
   let range = hi2 - lo2;
   if (range < 1) range = 1;
   const s = bitlength_i64(<i64>range) + 6;
-  const mr = <i32>((<i64>253 << s) / <i64>range);
+  const mr = <i32>((<u32>253 << <u32>s) / <u32>range); // 253 * 2^s < 2^32 (s <= 23): a 32-bit division
   const half = 1 << (s - 1);
   const z = ((-lo2 * mr + half) >> s) - 127;
   const ph4 = i32x4.splat(ph);
   const mr4 = i32x4.splat(mr);
-  const half4 = i32x4.splat(half);
-  const z4 = i32x4.splat(z);
+  // ((p' M + 2^(s-1)) >> s) + z == (p' M + 2^(s-1) + z 2^s) >> s, and |p' M| + |z| 2^s < 2^31
+  const bias4 = i32x4.splat(half + (z << s));
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const o = p + (<usize>j << 2);
-    const q0 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o), ph4), sp), mr4), half4), s), z4);
-    const q1 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 16), ph4), sp), mr4), half4), s), z4);
-    const q2 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 32), ph4), sp), mr4), half4), s), z4);
-    const q3 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 48), ph4), sp), mr4), half4), s), z4);
+    const q0 = i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o), ph4), sp), mr4), bias4), s);
+    const q1 = i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 16), ph4), sp), mr4), bias4), s);
+    const q2 = i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 32), ph4), sp), mr4), bias4), s);
+    const q3 = i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.shr_s(i32x4.add(v128.load(o, 48), ph4), sp), mr4), bias4), s);
     v128.store(out + <usize>j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
   }
   for (; j < n; j++) {

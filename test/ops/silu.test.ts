@@ -19,14 +19,14 @@ function randomParams(rng: Rng, rows: number): RowParams {
   const p: RowParams = { m: new Int32Array(rows), k: new Int32Array(rows), z: new Int32Array(rows) };
   for (let r = 0; r < rows; r++) {
     p.m[r] = rng.int(2 ** 14, 2 ** 16);
-    p.k[r] = rng.int(14, 30);
+    p.k[r] = rng.int(14, 26); // with smoothing (1/s up to 2^3, k up to +12) the sigmoid scale stays within 2^-30..
     p.z[r] = rng.pick([-128, 127, 0, rng.int(-128, 127)]);
   }
   return p;
 }
 
 describe('DI-SwiGLU', () => {
-  for (const seed of seeds(51)) {
+  for (const seed of [...seeds(51), 230019476]) {
     it(`kernel equals the reference bit for bit: n sweep, SiLU/SwiGLU, smoothing, extremes, seed ${seed}`, () => {
       const rng = new Rng(seed);
       for (const n of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100, 512, 4096]) {
