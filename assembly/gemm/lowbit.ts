@@ -16,10 +16,13 @@
 // crumb and bit pieces moved into place by an i16 multiply by a power of two (a left shift whose amount
 // depends on the unit) and a mask.
 // Activations a [M][aStride] int8 with zero bytes in [K, Kp), Kp a multiple of BK; Np a multiple of 4.
+//
+// Tiles (named XNNPACK-style by the main one): W4 runs rows in pairs (2x4 tile as two 2x2 passes), W6
+// and W7 four rows at a time (4x4 tile as four 4x1 passes), remainders in 2x4 and 1x4 tiles.
 
 import { NR, hsum4, finish_row, channel_block } from "./tile";
 
-/** Scratch for one tile's 8 accumulators between its two passes (static: the kernels allocate nothing). */
+/** A tile's accumulators (up to 4 rows x 4 channels x i32x4) between its passes (static: the kernels allocate nothing). */
 const TILE_ACCS: usize = memory.data(256, 16);
 
 // @ts-ignore: decorator
@@ -280,14 +283,14 @@ export function gemm_w4a8_2x4c32(
   gemm_lowbit(4, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
 }
 
-export function gemm_w6a8_2x4c64(
+export function gemm_w6a8_4x4c64(
   m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
   gemm_lowbit(6, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
 }
 
-export function gemm_w7a8_2x4c128(
+export function gemm_w7a8_4x4c128(
   m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {

@@ -39,7 +39,7 @@ export function blockK(bits: WeightBits): number {
 
 /** The kernel export for each bit width. */
 export function kernelFor(bits: WeightBits): string {
-  return bits === 8 ? 'gemm_w8a8_2x4c8' : bits === 4 ? 'gemm_w4a8_2x4c32' : bits === 6 ? 'gemm_w6a8_2x4c64' : 'gemm_w7a8_2x4c128';
+  return bits === 8 ? 'gemm_w8a8_2x4c8' : bits === 4 ? 'gemm_w4a8_2x4c32' : bits === 6 ? 'gemm_w6a8_4x4c64' : 'gemm_w7a8_4x4c128';
 }
 
 export interface WeightScale {
