@@ -34,7 +34,9 @@ function gaussians(n, seed, sd = 1) {
 }
 
 // ── float32 TypeScript versions of each op (the "float TS" peer) ────────────────────────────────
-const floatOps = {
+// Compiled afresh for every row length (new Function), so V8's type feedback and optimized code for one
+// n never slow down or speed up another: each n gets its own monomorphic, warmed-up functions.
+const FLOAT_OPS_SOURCE = String.raw`({
   exp(x, out) {
     for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
   },
@@ -95,7 +97,10 @@ const floatOps = {
       for (let j = 0; j < n; j++) out8[o + j] = Math.round(x[o + j] * inv) + z;
     }
   },
-};
+})`;
+function makeFloatOps() {
+  return new Function('HEAD_DIM', `return ${FLOAT_OPS_SOURCE};`)(HEAD_DIM);
+}
 
 export async function main(args) {
   const quick = args.includes('--quick');
@@ -180,6 +185,7 @@ export async function main(args) {
       for (const [op, fn] of Object.entries(kernels)) if (wanted(op)) tasks.push({ op, impl: `dyadic-${build}`, fn });
     }
 
+    const floatOps = makeFloatOps();
     const floats = {
       exp: () => floatOps.exp(xf, outF),
       softmax: () => floatOps.softmax(xf, outF, rows, n),
