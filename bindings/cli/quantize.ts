@@ -70,7 +70,7 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
     hessians = collectHessians(model.config, model.weights, { sequences });
     show('collecting Hessians', 1, 1);
   }
-  const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, activationBits: actBits, clip: 'mse', hessians });
+  const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, activationBits: actBits, clip: 'mse', hessians, smooth: hessians !== undefined });
   show('quantizing', 1, 1);
   const source = model.format === 'gguf' ? parseGguf(readBytes(f.model), f.model) : undefined;
   const bytes = saveQuantizedGguf(quantized, { mode, tokenizerMetadata: source?.metadata, calibration });

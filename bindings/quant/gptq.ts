@@ -49,8 +49,9 @@ function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
 }
 
 /**
- * Quantizes w [rows, cols] with per-row scales chosen as quantizeMatrix would (on the original weights),
- * then rounds column by column with GPTQ's error feedback. `hessian` is [cols, cols] = sum x x^T.
+ * Quantizes w [rows, cols] with per-row scales chosen on the original weights (with clip 'mse': the
+ * clipping ratio that minimises the layer's output error d^T H d rather than the weights' own), then
+ * rounds column by column with GPTQ's error feedback. `hessian` is [cols, cols] = sum x x^T.
  * Columns go in "act order" (largest H diagonal first: the inputs that carry the most energy are rounded
  * while the most columns remain to absorb their error), as in the GPTQ reference code's --act-order.
  */
@@ -58,8 +59,9 @@ export function gptqQuantize(
   w: Float32Array, rows: number, cols: number, bits: WeightBits, hessian: Float64Array, clip: ClipMethod = 'mse', name = 'matrix',
 ): QuantizedMatrix {
   if (hessian.length !== cols * cols) throw new RangeError(`gptq: ${name}: Hessian has ${hessian.length} entries, expected ${cols}^2`);
-  const base = quantizeMatrix(w, rows, cols, bits, clip, name); // the scales (and the fallback)
+  const base = quantizeMatrix(w, rows, cols, bits, clip, name); // the fallback
   const qmax = maxLevel(bits);
+  if (clip === 'mse') hessianAwareScales(w, rows, cols, qmax, hessian, base.scales);
   const order = Array.from({ length: cols }, (_, i) => i).sort((a, b) => hessian[b * cols + b] - hessian[a * cols + a]);
   const h = new Float64Array(cols * cols); // [cols, cols] H permuted to act order
   for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) h[i * cols + j] = hessian[order[i] * cols + order[j]];
@@ -92,4 +94,36 @@ export function gptqQuantize(
     }
   }
   return { rows, cols, bits, values, scales: base.scales };
+}
+
+/**
+ * Per-row scales that minimise the layer's output error d^T H d (d = w - its rounding) over a grid of
+ * clipping ratios, instead of the weights' own squared error: the channels that carry large inputs decide.
+ */
+function hessianAwareScales(w: Float32Array, rows: number, cols: number, qmax: number, h: Float64Array, scales: Float64Array): void {
+  const d = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    let absmax = 0;
+    for (let j = 0; j < cols; j++) absmax = Math.max(absmax, Math.abs(w[r * cols + j]));
+    if (absmax === 0) continue;
+    let best = Infinity;
+    for (let i = 0; i <= 50; i++) {
+      const s = (absmax * (1 - i * 0.01)) / qmax;
+      for (let j = 0; j < cols; j++) {
+        const v = w[r * cols + j];
+        d[j] = v - s * Math.max(-qmax, Math.min(qmax, Math.round(v / s)));
+      }
+      let err = 0;
+      for (let a = 0; a < cols; a++) {
+        if (d[a] === 0) continue;
+        let acc = 0;
+        for (let b = 0; b < cols; b++) acc += h[a * cols + b] * d[b];
+        err += d[a] * acc;
+      }
+      if (err < best) {
+        best = err;
+        scales[r] = s;
+      }
+    }
+  }
 }
