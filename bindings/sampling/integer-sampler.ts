@@ -4,17 +4,12 @@
 // once, at construction (the only float step). Buffers live in the runtime's arena, planned once.
 import type { DyadicRuntime } from '../runtime/instance.js';
 import { toDyadic } from '../quant/dyadic.js';
-import { InvalidInputError } from '../formats/errors.js';
 import { Xorshift64Star } from './xorshift.js';
-import { argmax } from './sampler.js';
+import { argmax, checkSamplerOptions, type SamplerOptions } from './sampler.js';
 
 const PROB_ONE = 32768; // Q15: the softmax kernel's uint16 format (outFormat 2)
 
-export interface IntegerSamplerOptions {
-  temperature?: number;
-  topP?: number;
-  seed?: number | bigint;
-}
+export type IntegerSamplerOptions = SamplerOptions;
 
 export class IntegerSampler {
   readonly temperature: number;
@@ -32,9 +27,7 @@ export class IntegerSampler {
     readonly vocabSize: number,
     o: IntegerSamplerOptions = {},
   ) {
-    const { temperature = 1, topP = 0.9, seed = 1 } = o;
-    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new InvalidInputError(`temperature ${temperature} must be a finite number >= 0`);
-    if (!(topP >= 0 && topP <= 1)) throw new InvalidInputError(`top-p ${topP} must be in [0, 1]`);
+    const { temperature, topP, seed } = checkSamplerOptions(o);
     this.temperature = temperature;
     this.invT = temperature > 0 ? toDyadic(1 / temperature, 15) : { m: 1, k: 0 };
     this.topPQ15 = topP <= 0 || topP >= 1 ? PROB_ONE : Math.round(topP * PROB_ONE);

@@ -12,6 +12,14 @@ export interface SamplerOptions {
   seed?: number | bigint;
 }
 
+/** Defaults (temperature 1, top-p 0.9, seed 1) and range checks shared by the float and integer samplers. */
+export function checkSamplerOptions(options: SamplerOptions): Required<SamplerOptions> {
+  const { temperature = 1, topP = 0.9, seed = 1 } = options;
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new InvalidInputError(`temperature ${temperature} must be a finite number >= 0`);
+  if (!(topP >= 0 && topP <= 1)) throw new InvalidInputError(`top-p ${topP} must be in [0, 1]`);
+  return { temperature, topP, seed };
+}
+
 export function argmax(logits: ArrayLike<number>, n = logits.length): number {
   let best = 0;
   for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
@@ -29,9 +37,7 @@ export class Sampler {
     readonly vocabSize: number,
     options: SamplerOptions = {},
   ) {
-    const { temperature = 1, topP = 0.9, seed = 1 } = options;
-    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new InvalidInputError(`temperature ${temperature} must be a finite number >= 0`);
-    if (!(topP >= 0 && topP <= 1)) throw new InvalidInputError(`top-p ${topP} must be in [0, 1]`);
+    const { temperature, topP, seed } = checkSamplerOptions(options);
     this.temperature = temperature;
     this.topP = topP;
     this.rng = new Xorshift64Star(seed);
