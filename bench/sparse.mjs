@@ -1,5 +1,6 @@
 // Block-sparse vs dense integer matmul, one process, one thread, both builds:
-//   npm run bench -- sparse [--json FILE] [--quick] [--bits 8|4|both] [--blocks 1x16,4x16]
+//   npm run bench -- sparse [--json FILE] [--quick] [--bits 8|4|both] [--blocks 1x16,4x16] [--m 1,16,128]
+//                           [--build simd|relaxed] [--rounds R]
 //                           [--docs DIR]   (writes DIR/sparse-speedup.svg and the table in DIR/sparse.md)
 //   npm run bench -- sparse --from FILE --docs DIR   (redraws the docs from an earlier --json FILE)
 // For each (N, K) and M, the dense kernel (bindings/gemm, the real one) runs on the unpruned weights and
@@ -49,11 +50,13 @@ export async function main(args) {
   const bitsList = bitsArg === 'both' ? [8, 4] : [Number(bitsArg)];
   const blocks = args.includes('--blocks') ? args[args.indexOf('--blocks') + 1].split(',') : ['1x16', '4x16'];
   const shapes = quick ? [SHAPES[0]] : SHAPES;
+  const Ms = args.includes('--m') ? args[args.indexOf('--m') + 1].split(',').map(Number) : MS;
+  const builds = args.includes('--build') ? [args[args.indexOf('--build') + 1]] : ['simd', 'relaxed'];
   const timing = quick ? { time: 150, warmupTime: 100 } : { time: 200, warmupTime: 100 };
-  const rounds = quick ? 1 : 3;
+  const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : quick ? 1 : 5;
   console.log(`sparse vs dense | ${machineLine()}`);
   const results = [];
-  for (const build of ['simd', 'relaxed']) {
+  for (const build of builds) {
     const rt = await loadRuntime({ build });
     for (const bits of bitsList) {
       for (const [N, K] of shapes) {
@@ -63,7 +66,7 @@ export async function main(args) {
         for (let i = 0; i < values.length; i++) values[i] = Math.round((r() * 2 - 1) * qmax);
         const scales = Float64Array.from({ length: N }, () => 0.001 + 0.01 * r());
         const w = { rows: N, cols: K, bits, values, scales };
-        const Mmax = Math.max(...MS);
+        const Mmax = Math.max(...Ms);
         const arena = rt.arena;
         const mark = arena.mark();
         // Shared activation, output and row buffers, sized for the largest M.
@@ -85,7 +88,7 @@ export async function main(args) {
         const a = arena.i8(aAt, Mmax * Kp);
         for (let i = 0; i < Mmax; i++) for (let k = 0; k < Kp; k++) a[i * Kp + k] = k < K ? Math.round((r() * 2 - 1) * 127) : 0;
         arena.i32(zAt, Mmax).fill(3);
-        for (const M of MS) {
+        for (const M of Ms) {
           const denseArgs = [M, dense.Np, dense.Kp, aAt, Kp, dense.wAt, dense.wsumAt, dense.mantAt, dense.shift, zAt];
           const denseCall = bits === 8
             ? () => rt.call(dense.kernel, ...denseArgs, outAt, dense.Np, rangeAt)
