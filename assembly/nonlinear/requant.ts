@@ -58,14 +58,13 @@ export function quantize_row_i8(p: usize, n: i32, lo: i32, hi: i32, ma: i32, ka:
     const v = (load<i32>(p + (<usize>j << 2)) + ph) >> sp;
     store<i8>(out + <usize>j, <i8>(((v * mr + half) >> s) + z));
   }
-  let m = <i64>ma;
-  if (m < 1) m = 1;
-  const mr64 = <i64>mr;
-  const t = 15 + bitlength_i64(mr64) - bitlength_i64(m);
-  // t + 1 < 0 when m_a is wide (31 bits) and mr narrow: shift right then (wasm masks negative shift counts,
-  // which once turned m_y into 0); the reference's BigInt shift does the same floor division.
-  const mt = t + 1 >= 0 ? m << (t + 1) : m >> -(t + 1);
-  rq_m = <i32>((mt + mr64) / (mr64 << 1));
+  // m_y = round_half_up(m_a 2^t / M): m_a 2^(t+1) has bitlength 16 + bitlength(M) <= 31 and 2M < 2^16,
+  // so the division runs in 32 bits. t + 1 < 0 when m_a is wide (31 bits) and M narrow: shift right then
+  // (wasm masks negative shift counts); the reference's BigInt shift does the same floor division.
+  const m = <u32>(ma < 1 ? 1 : ma);
+  const t = 15 + bitlength_i64(<i64>mr) - bitlength_i64(<i64>m);
+  const mt = t + 1 >= 0 ? m << <u32>(t + 1) : m >> <u32>(-(t + 1));
+  rq_m = <i32>((mt + <u32>mr) / (<u32>mr << 1));
   rq_k = ka + t - s - sp;
   rq_z = z;
 }
