@@ -22,8 +22,8 @@ export { parameterCount, kvCacheBytes, type LlamaConfig, type RopeLayout } from 
 export type { LlamaWeights, LayerWeights } from './model/weights.js';
 export type { LanguageModel, Logits } from './model/language-model.js';
 export { FloatLlama, type FloatLlamaOptions } from './model/float-llama.js';
-export { createEngine, registerEngine, engineModes, type EngineFactory, type EngineOptions } from './model/engines.js';
-export { generate, type GenerateOptions, type GenerateResult } from './model/generate.js';
+export { createEngine, createSampler, registerEngine, engineModes, type EngineFactory, type EngineOptions } from './model/engines.js';
+export { generate, generateSteps, type GenerateOptions, type GenerateResult, type TokenSampler } from './model/generate.js';
 export { evaluate, splitStories, scoreTokens, negativeLogLikelihood, type EvalResult } from './model/evaluate.js';
 export { Sampler, argmax, type SamplerOptions } from './sampling/sampler.js';
 export { Xorshift64Star } from './sampling/xorshift.js';

@@ -33,6 +33,25 @@ export interface GenerateResult {
 }
 
 export function generate(model: LanguageModel, tokenizer: Tokenizer, sampler: TokenSampler, options: GenerateOptions): GenerateResult {
+  const steps = generateSteps(model, tokenizer, sampler, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    options.onPiece?.(step.value);
+  }
+}
+
+/**
+ * generate() one piece at a time: yields each printed piece (UTF-8 bytes) and returns the result. A host
+ * that must stay responsive (a browser page repainting, a Worker flushing server-sent events) awaits
+ * between pieces; the tokens are the same as generate()'s. `options.onPiece` is not called here.
+ */
+export function* generateSteps(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  sampler: TokenSampler,
+  options: GenerateOptions,
+): Generator<Uint8Array, GenerateResult, void> {
   const now = options.now ?? (() => performance.now());
   const { maxTokens } = options;
   if (!(Number.isInteger(maxTokens) && maxTokens >= 1) && maxTokens !== Infinity) throw new InvalidInputError(`maxTokens ${maxTokens} must be a positive integer or Infinity`);
@@ -57,7 +76,7 @@ export function generate(model: LanguageModel, tokenizer: Tokenizer, sampler: To
     }
     const piece = tokenizer.pieceBytes(token, next);
     pieces.push(piece);
-    options.onPiece?.(piece);
+    yield piece;
     token = next;
     if (tokens.length >= maxTokens || pos >= model.maxPositions) break;
   }
