@@ -1,4 +1,4 @@
-// `dyadic quantize -m MODEL -o OUT --bits 8|7|6|4 [--act-bits 8|6|4] [--calib FILE] [--calib-sequences N] [--json]`:
+// `dyadic quantize -m MODEL -o OUT --bits 8|7|6|4 [--act-bits 8|6|4] [--sparsity S] [--calib FILE] [--calib-sequences N] [--json]`:
 // quantizes a float model once (offline, float allowed) and saves the integer model as a GGUF file that
 // `dyadic generate/eval -m OUT --mode wBa8` load without requantizing. Below 8 bits the weights go
 // through GPTQ with Hessians calibrated on --calib text, or, without it, on sequences the float model
@@ -18,6 +18,7 @@ const flags: Record<string, FlagSpec> = {
   out: { names: ['-o', '--output'], kind: 'string' },
   bits: { names: ['--bits'], kind: 'number' },
   actBits: { names: ['--act-bits'], kind: 'number' },
+  sparsity: { names: ['--sparsity'], kind: 'number' },
   calib: { names: ['--calib'], kind: 'string' },
   sequences: { names: ['--calib-sequences'], kind: 'number' },
   json: { names: ['--json'], kind: 'boolean' },
@@ -41,6 +42,9 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
   if (bits !== 8 && bits !== 7 && bits !== 6 && bits !== 4) throw new UsageError(`--bits must be 8, 7, 6 or 4, got ${bits}`);
   const actBits = (f.actBits as number | undefined) ?? 8;
   if (actBits !== 8 && actBits !== 6 && actBits !== 4) throw new UsageError(`--act-bits must be 8, 6 or 4, got ${actBits}`);
+  const sparsity = (f.sparsity as number | undefined) ?? 0;
+  if (!(sparsity >= 0 && sparsity < 1)) throw new UsageError(`--sparsity ${sparsity} must be in [0, 1)`);
+  if (sparsity > 0 && bits !== 8 && bits !== 4) throw new UsageError(`--sparsity needs --bits 8 or 4 (the block-sparse kernels' widths)`);
   const count = (f.sequences as number | undefined) ?? 32;
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`--calib-sequences ${count} must be a positive integer`);
   const json = f.json === true;
@@ -70,7 +74,7 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
     hessians = collectHessians(model.config, model.weights, { sequences });
     show('collecting Hessians', 1, 1);
   }
-  const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, activationBits: actBits, clip: 'mse', hessians, smooth: hessians !== undefined });
+  const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, activationBits: actBits, clip: 'mse', hessians, smooth: hessians !== undefined, sparsity });
   show('quantizing', 1, 1);
   const source = model.format === 'gguf' ? parseGguf(readBytes(f.model), f.model) : undefined;
   const bytes = saveQuantizedGguf(quantized, { mode, tokenizerMetadata: source?.metadata, calibration });

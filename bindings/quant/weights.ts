@@ -22,6 +22,8 @@ export interface QuantizedMatrix {
   readonly values: Int8Array;
   /** [rows] real scale of each output channel (offline; the kernels get dyadic forms of it). */
   readonly scales: Float64Array;
+  /** Set when the values were block-pruned: run as block-CSR with this block shape (bindings/sparse/). */
+  readonly sparseBlock?: '1x16' | '4x16';
 }
 
 export function maxLevel(bits: WeightBits): number {

@@ -14,6 +14,22 @@ function randomModel(seed: number, c: Partial<LlamaConfig> = {}): { config: Llam
 }
 
 describe('integer LLaMA forward vs its scalar TypeScript reference', async () => {
+  it('block-sparse layers (W8 and W4, 4x16 and 1x16 blocks) give the same logits as the reference on the pruned weights', async () => {
+    const { config, weights } = randomModel(17, { hiddenDim: 44 });
+    const rt = await loadRuntime({ build: 'relaxed' });
+    for (const [bits, block] of [[8, '4x16'], [4, '4x16'], [8, '1x16']] as const) {
+      const qm = quantizeLlama(config, weights, { bits, sparsity: 0.5, sparseBlock: block });
+      expect(qm.layers[0].wq.sparseBlock).toBe(block);
+      const zeros = qm.layers[1].wDown.values.filter((v) => v === 0).length / qm.layers[1].wDown.values.length;
+      expect(zeros).toBeGreaterThan(0.4);
+      const model = new IntegerLlama(rt, qm, 'sparse', { maxPositions: 16, maxBatch: 5 });
+      const ref = new ReferenceIntegerLlama(qm, model.referenceScales(), 16, model.invSqrtHeadDim);
+      for (const [chunk, start] of [[[1, 2, 3, 4], 0], [[5], 4]] as [number[], number][]) {
+        expect(model.forwardIntRows(chunk, start)).toEqual(ref.forwardRows(chunk, start));
+      }
+    }
+  });
+
   const runtimes = await Promise.all([loadRuntime({ build: 'simd' }), loadRuntime({ build: 'relaxed' })]);
   const shapes: Partial<LlamaConfig>[] = [
     {},

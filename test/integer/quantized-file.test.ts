@@ -32,6 +32,16 @@ describe('quantized model files (GGUF with dyadic.* keys)', async () => {
     });
   }
 
+  it('keeps block-sparse layers sparse through a save and reload', () => {
+    const q = quantizeLlama(float.config, float.weights, { bits: 8, sparsity: 0.3 });
+    const loaded = loadModel({ bytes: saveQuantizedGguf(q, { mode: 'w8a8' }), file: 'sparse.gguf' });
+    expect(loaded.quantized!.model.layers[2].wUp.sparseBlock).toBe('4x16');
+    const tokens = [1, 403, 407];
+    const a = new IntegerLlama(rt, q, 'mem', { maxPositions: 8 }).forwardIntRows(tokens, 0);
+    const b = new IntegerLlama(rt, loaded.quantized!.model, 'file', { maxPositions: 8 }).forwardIntRows(tokens, 0);
+    expect(b).toEqual(a);
+  });
+
   it('refuses another integer mode for a quantized file, and names a damaged tensor', async () => {
     const q = quantizeLlama(float.config, float.weights, { bits: 4 });
     const bytes = saveQuantizedGguf(q, { mode: 'w4a8' });

@@ -8,6 +8,10 @@
 // the residual stream x is int32 with per-row (m, k), real = x * m / 2^k, |x| < 2^30.
 import type { DyadicRuntime } from '../../runtime/instance.js';
 import { packWeights, blockK, type PackedWeights } from '../../gemm/pack.js';
+import { packBlockCsr } from '../../sparse/pack.js';
+import { SparseLinear } from '../../sparse/spmm.js';
+import { toDyadicShared } from '../../quant/dyadic.js';
+import type { QuantizedMatrix } from '../../quant/weights.js';
 import type { QuantizedLlama } from './quantize-model.js';
 import type { LanguageModel } from '../language-model.js';
 import { checkStep } from '../language-model.js';
@@ -31,18 +35,46 @@ interface RowsI8 {
   z: number;
 }
 
+/**
+ * One linear layer planned on the runtime: dense packed weights (assembly/gemm/) or block-CSR
+ * (assembly/sparse/), both ending in epilogue stage 1, so the rest of the graph does not tell them apart.
+ */
+interface Linear {
+  readonly N: number;
+  /** Activation columns the layer reads (zero-padded beyond K). */
+  readonly Kp: number;
+  /** int32 outputs per row it writes (>= N). */
+  readonly Np: number;
+  readonly scale: { m: Int32Array; k: number };
+  readonly shift: number;
+  readonly dense?: PackedWeights;
+  readonly sparse?: SparseLinear;
+}
+
+function planLinear(runtime: DyadicRuntime, q: QuantizedMatrix, name: string): Linear {
+  if (!q.sparseBlock) {
+    const dense = packWeights(runtime, q.values, { N: q.rows, K: q.cols, bits: q.bits, scale: q.scales });
+    return { N: dense.N, Kp: dense.Kp, Np: dense.Np, scale: dense.scale, shift: dense.shift, dense };
+  }
+  if (q.bits !== 8 && q.bits !== 4) throw new RangeError(`dyadic: ${name} is block-sparse at ${q.bits} bits (8 or 4 supported)`);
+  const dyadic = toDyadicShared(q.scales, 16); // the same 16-bit mantissas packWeights derives
+  const { csr } = packBlockCsr(q, { block: q.sparseBlock, dyadic, name });
+  const sparse = SparseLinear.load(runtime, csr, name);
+  return { N: q.rows, Kp: sparse.Kp, Np: q.rows, scale: { m: csr.scaleM, k: csr.scaleK }, shift: sparse.shift, sparse };
+}
+
 interface PlannedLayer {
   attnGamma: number; // int16 [dim]
   attnGammaK: number;
   ffnGamma: number; // int16 [dim]
   ffnGammaK: number;
-  wq: PackedWeights;
-  wk: PackedWeights;
-  wv: PackedWeights;
-  wo: PackedWeights;
-  wGate: PackedWeights;
-  wUp: PackedWeights;
-  wDown: PackedWeights;
+  wq: Linear;
+  wk: Linear;
+  wv: Linear;
+  wo: Linear;
+  wGate: Linear;
+  wUp: Linear;
+  wDown: Linear;
   kCache: RowsI8; // [maxPositions, kvDim] with per-position params
   vCache: RowsI8;
 }
@@ -58,7 +90,7 @@ export class IntegerLlama implements LanguageModel {
   readonly runtime: DyadicRuntime;
 
   private readonly layers: PlannedLayer[];
-  private readonly output: PackedWeights;
+  private readonly output: Linear;
   private readonly embedding: { values: Int16Array; m: Int32Array; k: Int32Array };
   private readonly eps: { m: number; k: number };
   private readonly finalGamma: number;
@@ -104,7 +136,7 @@ export class IntegerLlama implements LanguageModel {
     const qDim = c.nHeads * c.headDim;
     const kvDim = c.nKvHeads * c.headDim;
 
-    const pack = (m: QuantizedLlama['output']) => packWeights(runtime, m.values, { N: m.rows, K: m.cols, bits: m.bits, scale: m.scales });
+    const pack = (m: QuantizedMatrix, name: string) => planLinear(runtime, m, name);
     const putI16 = (data: Int16Array, what: string) => {
       const at = arena.alloc(data.byteLength, what, 16);
       arena.i16(at, data.length).set(data);
@@ -123,17 +155,17 @@ export class IntegerLlama implements LanguageModel {
       attnGammaK: l.attnNorm.k,
       ffnGamma: putI16(l.ffnNorm.g, `layer ${i} ffn norm gamma`),
       ffnGammaK: l.ffnNorm.k,
-      wq: pack(l.wq),
-      wk: pack(l.wk),
-      wv: pack(l.wv),
-      wo: pack(l.wo),
-      wGate: pack(l.wGate),
-      wUp: pack(l.wUp),
-      wDown: pack(l.wDown),
+      wq: pack(l.wq, `blk.${i}.attn_q`),
+      wk: pack(l.wk, `blk.${i}.attn_k`),
+      wv: pack(l.wv, `blk.${i}.attn_v`),
+      wo: pack(l.wo, `blk.${i}.attn_output`),
+      wGate: pack(l.wGate, `blk.${i}.ffn_gate`),
+      wUp: pack(l.wUp, `blk.${i}.ffn_up`),
+      wDown: pack(l.wDown, `blk.${i}.ffn_down`),
       kCache: rowsI8(this.maxPositions, kvDim, `layer ${i} K cache`),
       vCache: rowsI8(this.maxPositions, kvDim, `layer ${i} V cache`),
     }));
-    this.output = pack(model.output);
+    this.output = pack(model.output, 'output');
     this.embedding = model.embedding;
     this.eps = model.eps;
     this.activationBits = model.activationBits;
@@ -144,8 +176,9 @@ export class IntegerLlama implements LanguageModel {
     this.invSqrtHd = inverseSqrtHeadDim(c.headDim);
 
     // Activations: the input of a matmul is as wide as that matmul's padded K (zeros beyond the real K).
-    const l0 = this.layers[0];
-    const kpDim = Math.max(l0?.wq.Kp ?? 0, this.output.Kp, roundUp(c.dim, blockK(model.output.bits)));
+    // Each activation buffer is as wide as the widest padded K of the layers that read it.
+    const widest = (pick: (l: PlannedLayer) => Linear[], k: number) => Math.max(k, ...this.layers.flatMap((l) => pick(l).map((w) => w.Kp)));
+    const kpDim = Math.max(widest((l) => [l.wq, l.wk, l.wv, l.wGate, l.wUp], c.dim), this.output.Kp, roundUp(c.dim, blockK(model.output.bits)));
     this.x = arena.alloc(B * c.dim * 4, 'residual stream');
     this.xM = arena.alloc(B * 4, 'residual row mantissas');
     this.xK = arena.alloc(B * 4, 'residual row exponents');
@@ -153,11 +186,11 @@ export class IntegerLlama implements LanguageModel {
     this.q = rowsI8(B, qDim, 'q');
     this.qr = rowsI8(B, qDim, 'q after RoPE');
     this.k = rowsI8(B, kvDim, 'k');
-    this.o = rowsI8(B, l0?.wo.Kp ?? qDim, 'attention output');
+    this.o = rowsI8(B, widest((l) => [l.wo], qDim), 'attention output');
     this.b = rowsI8(B, c.dim, 'projection output');
     this.g = rowsI8(B, c.hiddenDim, 'gate');
     this.u = rowsI8(B, c.hiddenDim, 'up');
-    this.h = rowsI8(B, l0?.wDown.Kp ?? c.hiddenDim, 'SwiGLU output');
+    this.h = rowsI8(B, widest((l) => [l.wDown], c.hiddenDim), 'SwiGLU output');
     const maxNp = Math.max(this.output.Np, ...this.layers.flatMap((l) => [l.wq.Np, l.wk.Np, l.wv.Np, l.wo.Np, l.wGate.Np, l.wUp.Np, l.wDown.Np]));
     this.pStride = maxNp;
     this.p = arena.alloc(B * maxNp * 4, 'matmul accumulators');
@@ -166,6 +199,10 @@ export class IntegerLlama implements LanguageModel {
     this.pos = arena.alloc(B * 4, 'positions');
     this.opScratch = arena.alloc((Math.max(c.dim, c.hiddenDim, qDim) + 8) * 4, 'operator scratch', 16);
     this.attnScratch = arena.alloc(attentionScratchBytes(this.maxPositions, c.nHeads, c.headDim), 'attention scratch', 16);
+    // Sparse layers take call scratch from the arena's top: make sure it is there now, not mid-forward.
+    const sparseScratch = Math.max(0, ...[...this.layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]), this.output]
+      .map((l) => l.sparse?.scratchBytes(B) ?? 0));
+    arena.ensure(arena.usedBytes + sparseScratch + 256);
     // Memory never grows after this point, so one view serves every call.
     arena.u8(0).fill(0, this.a.at, this.a.at + B * kpDim);
     arena.u8(0).fill(0, this.o.at, this.o.at + B * this.o.stride);
@@ -185,9 +222,15 @@ export class IntegerLlama implements LanguageModel {
   }
 
   /** a [M, Kp] int8 rows x W -> int32 accumulators in p (epilogue stage 1) with row ranges. */
-  private gemm(w: PackedWeights, a: RowsI8, M: number): void {
+  private gemm(l: Linear, a: RowsI8, M: number): void {
     const rt = this.runtime;
     this.i32.fill(0, this.range >> 2, (this.range >> 2) + 2 * M);
+    if (l.sparse) {
+      l.sparse.run({ a: a.at, aStride: a.stride, M, rowZero: a.z, out: this.p, outStride: this.pStride, rowRange: this.range, mode: 'rescale', shift: l.shift });
+      this.checkMemory(); // the sparse call takes scratch from the arena
+      return;
+    }
+    const w = l.dense!;
     const args = [M, w.Np, w.Kp, a.at, a.stride, w.wAt, w.wsumAt, w.mantAt, w.shift, a.z];
     if (w.bits === 8) rt.call(w.kernel, ...args, this.p, this.pStride, this.range);
     else rt.call(w.kernel, ...args, this.corr, this.p, this.pStride, this.range);
@@ -199,7 +242,7 @@ export class IntegerLlama implements LanguageModel {
   }
 
   /** gemm, then the epilogue's per-row requantization into `out` rows starting at row `row0`. */
-  private linear(w: PackedWeights, a: RowsI8, M: number, out: RowsI8, row0 = 0): void {
+  private linear(w: Linear, a: RowsI8, M: number, out: RowsI8, row0 = 0): void {
     this.gemm(w, a, M);
     this.runtime.call('di_requant_rows', this.p, this.pStride, M, w.N, this.range, a.m, a.k, w.scale.k - w.shift,
       out.at + row0 * out.stride, out.stride, out.m + row0 * 4, out.k + row0 * 4, out.z + row0 * 4);
@@ -314,7 +357,7 @@ export class IntegerLlama implements LanguageModel {
 
   /** The packed matrices' dyadic mantissas, exponents and stage-1 shifts (for the scalar reference). */
   referenceScales(): ReferenceScales {
-    const s = (w: PackedWeights): MatrixScales => ({ mant: w.scale.m.slice(), k: w.scale.k, shift: w.shift });
+    const s = (w: Linear): MatrixScales => ({ mant: w.scale.m.slice(0, w.N), k: w.scale.k, shift: w.shift });
     return {
       layers: this.layers.map((l) => ({ wq: s(l.wq), wk: s(l.wk), wv: s(l.wv), wo: s(l.wo), wGate: s(l.wGate), wUp: s(l.wUp), wDown: s(l.wDown) })),
       output: s(this.output),

@@ -10,6 +10,7 @@ import { quantizeGamma, type NormGamma } from '../../ops/norm.js';
 import { toDyadic } from '../../quant/dyadic.js';
 import { gptqQuantize } from '../../quant/gptq.js';
 import { divideRows, scaleColumns, scaleHessian, searchSmoothing } from '../../quant/smooth.js';
+import { pruneBlocks } from '../../sparse/prune.js';
 import type { LayerHessians } from './calibrate.js';
 
 /**
@@ -41,6 +42,10 @@ export interface QuantizeOptions {
    * (bindings/quant/smooth.ts), folded into the norms' gamma.
    */
   smooth?: boolean;
+  /** Fraction of weight blocks of every transformer linear layer to prune (0 = dense), 8 and 4 bits only. */
+  sparsity?: number;
+  /** Block shape of the pruned layers (default '4x16'). */
+  sparseBlock?: '1x16' | '4x16';
 }
 
 export interface QuantizedLayer {
@@ -100,8 +105,18 @@ export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeO
   if (o.hessians && o.hessians.length !== config.nLayers) {
     throw new RangeError(`dyadic quantize: ${o.hessians.length} layers of calibration Hessians for ${config.nLayers} layers`);
   }
-  const lin = (x: Float32Array, rows: number, cols: number, name: string, h?: Float64Array, bits = o.bits) =>
+  const sparsity = o.sparsity ?? 0;
+  if (!(sparsity >= 0 && sparsity < 1)) throw new RangeError(`dyadic quantize: sparsity must be in [0, 1), got ${sparsity}`);
+  if (sparsity > 0 && o.bits !== 8 && o.bits !== 4) throw new RangeError(`dyadic quantize: block-sparse layers are 8- or 4-bit, not ${o.bits}-bit`);
+  const dense = (x: Float32Array, rows: number, cols: number, name: string, h?: Float64Array, bits = o.bits) =>
     h ? gptqQuantize(x, rows, cols, bits, h, clip, name) : quantizeMatrix(x, rows, cols, bits, clip, name);
+  // Transformer layers may be block-pruned (by block magnitude, over the whole matrix); the head stays dense.
+  const lin = (x: Float32Array, rows: number, cols: number, name: string, h?: Float64Array): QuantizedMatrix => {
+    const q = dense(x, rows, cols, name, h);
+    if (sparsity === 0) return q;
+    const block = o.sparseBlock ?? '4x16';
+    return { ...pruneBlocks(q, { block, sparsity, scope: 'global', name }), sparseBlock: block };
+  };
   const layers = w.layers.map((l, i) => {
     const h = o.hessians?.[i];
     // Smoothing of one norm -> linears group: gamma / s, W[:, j] * s_j, H / (s s^T); identity without it.
@@ -154,7 +169,7 @@ export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeO
     embedding: quantizeEmbedding(w.tokenEmbedding, vocabSize, dim),
     layers,
     finalNorm: quantizeGamma(w.finalNorm),
-    output: lin(w.output, vocabSize, dim, 'output', undefined, o.headBits ?? 8),
+    output: dense(w.output, vocabSize, dim, 'output', undefined, o.headBits ?? 8),
     eps: toDyadic(Math.max(config.rmsEps, 1e-12), 16),
     activationBits: o.activationBits ?? 8,
   };

@@ -5,6 +5,8 @@
 //   blk.N.attn_norm.weight I16 [dim]          gamma mantissas blk.N.attn_norm.exp            I32 [1]
 //   blk.N.attn_q.weight    I8  [in, out]      weight levels   blk.N.attn_q.scale             F64 [out]
 //   ... attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down; output_norm, output likewise.
+// A block-pruned layer keeps its (mostly zero) levels dense in the file with dyadic.sparse_block.NAME set,
+// and is packed as block-CSR at load.
 // (4- to 7-bit levels are stored one per byte: simple, and packing happens at load anyway.)
 import { GgmlType } from '../../formats/tensor-types.js';
 import { writeGguf, type GgufTensorToWrite, type GgufTypedValue } from '../../formats/gguf-write.js';
@@ -76,6 +78,7 @@ export function saveQuantizedGguf(q: QuantizedLlama, o: SaveOptions): Uint8Array
     tensors.push({ name: `${name}.weight`, dims: [m.cols, m.rows], type: GgmlType.I8, data: bytesOf(m.values) });
     tensors.push({ name: `${name}.scale`, dims: [m.rows], type: GgmlType.F64, data: bytesOf(m.scales) });
     meta.push([`dyadic.bits.${name}`, u32(m.bits)]);
+    if (m.sparseBlock) meta.push([`dyadic.sparse_block.${name}`, { type: 'string', value: m.sparseBlock }]);
   };
   const norm = (name: string, g: NormGamma) => {
     tensors.push({ name: `${name}.weight`, dims: [g.g.length], type: GgmlType.I16, data: bytesOf(g.g) });
@@ -120,7 +123,10 @@ export function loadQuantizedGguf(g: GgufFile, config: LlamaConfig): { model: Qu
     }
     const scales = new Float64Array(raw(`${name}.scale`, GgmlType.F64, [rows]));
     for (const s of scales) if (!(s > 0) || !Number.isFinite(s)) throw new ModelFormatError(g.file, `tensor "${name}.scale" holds ${s}`);
-    return { rows, cols, bits, values, scales };
+    const block = g.metadata.get(`dyadic.sparse_block.${name}`);
+    if (block === undefined) return { rows, cols, bits, values, scales };
+    if (block !== '4x16' && block !== '1x16') throw new ModelFormatError(g.file, `dyadic.sparse_block.${name} = ${String(block)} is not 4x16 or 1x16`);
+    return { rows, cols, bits, values, scales, sparseBlock: block };
   };
   const norm = (name: string, n: number): NormGamma => ({
     g: new Int16Array(raw(`${name}.weight`, GgmlType.I16, [n])),
