@@ -3,16 +3,21 @@
 import type { LlamaConfig } from './config.js';
 import type { LlamaWeights } from './weights.js';
 
-/** mulberry32 uniform [0, 1) and a Box-Muller normal from it. */
-function normalSource(seed: number): (std: number) => number {
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). The one source of seeded data in tests and benches. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
-  const uniform = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A Box-Muller normal from mulberry32. */
+function normalSource(seed: number): (std: number) => number {
+  const uniform = mulberry32(seed);
   return (std) => Math.sqrt(-2 * Math.log(uniform() + 2 ** -33)) * Math.cos(2 * Math.PI * uniform()) * std;
 }
 

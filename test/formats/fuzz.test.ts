@@ -9,17 +9,11 @@ import { type ByteSource, loadModel, loadTokenizer } from '../../bindings/model/
 import { readModelFile } from '../model/helpers/paths.js';
 import { byteToChar } from '../../bindings/tokenizer/byte-bpe.js';
 import { f32Bytes, writeLlama2cV1, writeSafetensors } from './helpers/writers.js';
+import { mulberry32 } from '../../bindings/model/random.js';
 
-/** Small seeded PRNG (mulberry32) so every failure can be replayed from its seed. */
+/** Seeded (mulberry32) so every failure can be replayed from its seed. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, int: (n: number) => Math.floor(next() * n) };
 }
 

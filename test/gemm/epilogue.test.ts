@@ -5,7 +5,7 @@ import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import {
   DI_REQUANT_MAX_ERROR_STEPS, rescaleRowsRef, requantRowsRef,
 } from '../../bindings/gemm/epilogue-reference.js';
-import { rng, randInt, seeds } from './rng.js';
+import { rng, randInt, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
 const runtimes = new Map<string, DyadicRuntime>();

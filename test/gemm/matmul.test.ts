@@ -6,7 +6,7 @@ import { packWeights, blockK, type WeightBits, type WeightScale } from '../../bi
 import { matmul } from '../../bindings/gemm/matmul.js';
 import { matmulInt32Ref, matmulInt8Ref, type ReferenceInput } from '../../bindings/gemm/reference.js';
 import { DI_REQUANT_MAX_ERROR_STEPS } from '../../bindings/gemm/epilogue-reference.js';
-import { rng, randInt, seeds } from './rng.js';
+import { rng, randInt, seeds } from '../helpers/rng.js';
 
 const BITS: WeightBits[] = [8, 4, 6, 7];
 let rts: Record<'simd' | 'relaxed', DyadicRuntime> | undefined;

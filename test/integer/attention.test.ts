@@ -4,7 +4,7 @@ import { withScratch } from '../../bindings/ops/arena-io.js';
 import { attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
 import { attentionScratchBytes, inverseSqrtHeadDim } from '../../bindings/model/integer/attention.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
-import { rng, randInt, seeds } from '../gemm/rng.js';
+import { rng, randInt, seeds } from '../helpers/rng.js';
 
 function runKernel(rt: DyadicRuntime, a: AttentionArgs): { out: Int8Array; params: RowParams } {
   const width = a.nHeads * a.headDim;

@@ -5,7 +5,7 @@ import type { LlamaWeights } from '../../bindings/model/weights.js';
 import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
 import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
 import { ReferenceIntegerLlama } from '../../bindings/model/integer/reference-forward.js';
-import { rng, seeds } from '../gemm/rng.js';
+import { rng, seeds } from '../helpers/rng.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 
 function randomModel(seed: number, c: Partial<LlamaConfig> = {}): { config: LlamaConfig; weights: LlamaWeights } {

@@ -3,7 +3,7 @@ import { loadRuntime } from '../../bindings/entry/node.js';
 import { withScratch } from '../../bindings/ops/arena-io.js';
 import { reduceLevelsRef } from '../../bindings/model/integer/levels-reference.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
-import { rng, randInt, seeds } from '../gemm/rng.js';
+import { rng, randInt, seeds } from '../helpers/rng.js';
 
 describe('reduce_levels_rows (A6/A4 activations)', async () => {
   const runtimes = await Promise.all([loadRuntime({ build: 'simd' }), loadRuntime({ build: 'relaxed' })]);

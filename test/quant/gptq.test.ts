@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gptqQuantize } from '../../bindings/quant/gptq.js';
 import { dequantizeMatrix, quantizeMatrix } from '../../bindings/quant/weights.js';
-import { rng, seeds } from '../gemm/rng.js';
+import { rng, seeds } from '../helpers/rng.js';
 
 // Correlated inputs (a random mixing of a few strong directions plus noise), the case GPTQ is built for.
 function calibration(seed: number, samples: number, cols: number): Float64Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { divideRows, scaleColumns, scaleHessian, searchSmoothing } from '../../bindings/quant/smooth.js';
-import { rng, seeds } from '../gemm/rng.js';
+import { rng, seeds } from '../helpers/rng.js';
 
 describe('activation-aware smoothing', () => {
   for (const seed of seeds(9)) {

@@ -1,20 +1,8 @@
 // Shared helpers of the block-sparse tests: seeded random integers and the independent dense oracle.
 
-/** mulberry32: small seeded PRNG so failures reproduce from the printed seed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randInt } from '../helpers/rng.js';
 
-export function randInt(r: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
+export { rng, randInt } from '../helpers/rng.js';
 
 export function randomInt8(r: () => number, n: number, lo = -128, hi = 127): Int8Array {
   const out = new Int8Array(n);
