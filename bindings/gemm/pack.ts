@@ -27,7 +27,8 @@ import type { DyadicRuntime } from '../runtime/instance.js';
 import { toDyadicShared } from '../quant/dyadic.js';
 import { DI_P_LIMIT } from './epilogue-reference.js';
 
-export type WeightBits = 8 | 7 | 6 | 4;
+import type { WeightBits } from '../quant/weights.js';
+export type { WeightBits };
 
 /** Largest K accepted: |sum_k (a - z) * w| must stay below 2^31 with |a - z| <= 255 and |w| <= 128. */
 export const MAX_K = 65536;
@@ -110,7 +111,7 @@ function checkScale(scale: PackWeightsOptions['scale'], N: number): WeightScale 
 }
 
 /** Smallest r with bound * mMax / 2^r + 1/2 < 2^30 (bound = the largest |sum (a - z) w| possible). */
-function chooseShift(K: number, bits: WeightBits, mMax: number): number {
+export function chooseShift(K: number, bits: number, mMax: number): number {
   const bound = K * 255 * 2 ** (bits - 1);
   let r = 0;
   while (r < 62 && (bound * mMax) / 2 ** r + 0.5 >= DI_P_LIMIT) r++;

@@ -4,6 +4,7 @@
 // The range is symmetric (W4 uses -7..7, not -8..7) so that the relaxed-SIMD kernels can offset every
 // weight by 2^(b-1) into 0..2^b - 1 without overflow, and so that negating a weight is exact.
 
+/** Weight widths the dense kernels take (bindings/gemm/pack.ts packs them). */
 export type WeightBits = 8 | 7 | 6 | 4;
 export const WEIGHT_BITS: readonly WeightBits[] = [8, 7, 6, 4];
 

@@ -7,20 +7,14 @@
 import type { DyadicRuntime } from '../runtime/instance.js';
 import { BLOCK_K, blockGrid, blockRows, type BlockCsr } from './format.js';
 import { validateBlockCsr } from './validate.js';
-import { DI_P_LIMIT } from '../gemm/epilogue-reference.js';
+import { chooseShift } from '../gemm/pack.js';
 
 /**
- * Epilogue stage 1 shift: the smallest r with bound * mMax / 2^r + 1/2 < 2^30, bound = K * 255 * 2^(bits-1)
- * the largest |sum (a - z) w|. The same rule as chooseShift in bindings/gemm/pack.ts (not exported there),
- * so a sparse layer's outputs equal the dense layer's bit for bit; the sparse bound could be tighter (fewer
- * stored weights per channel) but equality with dense matters more than one bit of headroom.
+ * Epilogue stage 1 shift: the dense packer's rule (chooseShift, bindings/gemm/pack.ts), so a sparse layer's
+ * outputs equal the dense layer's bit for bit; the sparse bound could be tighter (fewer stored weights per
+ * channel) but equality with dense matters more than one bit of headroom.
  */
-export function epilogueShift(K: number, bits: number, mMax: number): number {
-  const bound = K * 255 * 2 ** (bits - 1);
-  let r = 0;
-  while (r < 62 && (bound * Math.max(mMax, 1)) / 2 ** r + 0.5 >= DI_P_LIMIT) r++;
-  return r;
-}
+export const epilogueShift = (K: number, bits: number, mMax: number): number => chooseShift(K, bits, Math.max(mMax, 1));
 
 /** Offsets (bytes) and sizes of one product, everything already in wasm memory. */
 export interface SparseCallArgs {
