@@ -1,0 +1,34 @@
+// What Node prints for a request: the same package entry the CLI uses (createEngine + createSampler +
+// generate), so the browser demo and the Worker example are compared with Node, not with themselves.
+import { readFileSync } from 'node:fs';
+import { createEngine, createSampler, generate, loadModel, type LoadedModel } from '../../../dist/entry/node.js';
+
+export const MODEL_PATH = new URL('../../../models/stories260K.gguf', import.meta.url);
+export const modelBytes = (): Uint8Array => new Uint8Array(readFileSync(MODEL_PATH));
+
+let cached: LoadedModel | undefined;
+export function bundledModel(): LoadedModel {
+  cached ??= loadModel({ bytes: modelBytes(), file: 'stories260K.gguf' });
+  return cached;
+}
+
+export interface GenerationRequest {
+  prompt: string;
+  mode: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+}
+
+/** Node's tokens and text for a request (KV cache planned for the model's whole context, as the examples do). */
+export async function nodeGeneration(r: GenerationRequest): Promise<{ tokens: number[]; text: string }> {
+  const model = bundledModel();
+  const engine = await createEngine(r.mode, model, { maxPositions: model.config.contextLength });
+  const sampler = createSampler(engine, { temperature: r.temperature, topP: r.topP, seed: r.seed });
+  const { tokens, text } = generate(engine, model.tokenizer, sampler, { prompt: r.prompt, maxTokens: r.maxTokens });
+  return { tokens, text };
+}
+
+/** A fresh random seed for each run, reported in failure messages. */
+export const freshSeed = (): number => 1 + Math.floor(Math.random() * 2 ** 31);
