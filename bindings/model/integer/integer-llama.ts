@@ -15,6 +15,7 @@ import type { QuantizedMatrix } from '../../quant/weights.js';
 import type { QuantizedLlama } from './quantize-model.js';
 import type { LanguageModel } from '../language-model.js';
 import { checkStep } from '../language-model.js';
+import { InvalidInputError } from '../../formats/errors.js';
 import { buildRopeTable, ROPE_LAYOUT_CODE } from '../../ops/rope-table.js';
 import { attentionScratchBytes, inverseSqrtHeadDim } from './attention.js';
 import type { MatrixScales, ReferenceScales } from './reference-forward.js';
@@ -81,6 +82,31 @@ interface PlannedLayer {
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
+/**
+ * Wasm memory an IntegerLlama will plan, by part, computed from the shapes before anything is allocated
+ * (an upper bound: block-sparse layers are counted as dense, alignment padding generously), so a model
+ * that cannot fit a memory limit (a Worker's 128 MB) is refused up front with its size.
+ */
+export function integerModelBytes(model: QuantizedLlama, maxPositions: number, maxBatch: number): { weights: number; kvCache: number; activations: number; total: number } {
+  const c = model.config;
+  const qDim = c.nHeads * c.headDim;
+  const kvDim = c.nKvHeads * c.headDim;
+  const linear = (m: QuantizedMatrix) => {
+    const Np = roundUp(m.rows, 4);
+    const Kp = roundUp(m.cols, Math.max(blockK(m.bits), 16));
+    return (Np * Kp * m.bits) / 8 + 8 * Np + 256;
+  };
+  let weights = linear(model.output) + (2 * c.nLayers + 1) * (2 * c.dim + 64) + maxPositions * c.headDim * 4;
+  for (const l of model.layers) for (const m of [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]) weights += linear(m);
+  const kvCache = c.nLayers * 2 * (maxPositions * kvDim + 12 * maxPositions + 256);
+  const kp = (n: number) => roundUp(n, 128);
+  const maxN = Math.max(c.vocabSize, c.hiddenDim, qDim, c.dim) + 4;
+  const activations =
+    maxBatch * (12 * c.dim + kp(c.dim) + 2 * qDim + kvDim + kp(qDim) + 2 * c.hiddenDim + kp(c.hiddenDim) + 4 * maxN + 128) +
+    attentionScratchBytes(maxPositions, c.nHeads, c.headDim) + 4 * (Math.max(c.dim, c.hiddenDim, qDim) + 8) + 64 * 1024;
+  return { weights, kvCache, activations, total: weights + kvCache + activations };
+}
+
 export class IntegerLlama implements LanguageModel {
   readonly config: QuantizedLlama['config'];
   readonly mode: string;
@@ -135,6 +161,14 @@ export class IntegerLlama implements LanguageModel {
     const arena = runtime.arena;
     const qDim = c.nHeads * c.headDim;
     const kvDim = c.nKvHeads * c.headDim;
+    const need = integerModelBytes(model, this.maxPositions, B);
+    if (arena.usedBytes + need.total > arena.limitBytes) {
+      throw new InvalidInputError(
+        `the ${mode} model needs about ${need.total} bytes of wasm memory (weights ${need.weights}, KV cache ${need.kvCache} ` +
+          `for ${this.maxPositions} positions, activations ${need.activations}), over the limit of ${arena.limitBytes} bytes` +
+          ` (${arena.usedBytes} already in use); use a smaller context, fewer weight bits, or a smaller model`,
+      );
+    }
 
     const pack = (m: QuantizedMatrix, name: string) => planLinear(runtime, m, name);
     const putI16 = (data: Int16Array, what: string) => {
