@@ -1,0 +1,133 @@
+// The demo page: load a model (the bundled GGUF or a local file), pick a mode and a kernel build, and
+// stream a story token by token with its speed. Everything runs in this page's thread; generation yields
+// to the browser every frame so the text and the rate repaint while tokens are being made.
+import {
+  loadModel,
+  engineModes,
+  createEngine,
+  createIntegerEngine,
+  createSampler,
+  generateSteps,
+  relaxedSimdSupported,
+} from 'dyadic';
+
+const $ = (id) => document.getElementById(id);
+const BUNDLED_URL = new URL('../../models/stories260K.gguf', import.meta.url);
+/** The KV cache is planned for the model's context, capped so a big local model's cache stays modest. */
+const MAX_POSITIONS = 2048;
+const FRAME_MS = 16;
+
+let model; // the LoadedModel in use
+let modelName = '';
+const engines = new Map(); // `${modelName}|${mode}|${build}` -> engine (each call to generate restarts at position 0)
+let stopRequested = false;
+
+function setStatus(text, state) {
+  $('status').textContent = text;
+  if (state) document.body.dataset.state = state;
+}
+
+async function loadSelectedModel() {
+  const fromFile = document.querySelector('input[name=source]:checked').value === 'file';
+  const file = $('file').files[0];
+  if (fromFile && !file) throw new Error('choose a .gguf file first');
+  const name = fromFile ? `${file.name} (${file.size} bytes, local)` : 'stories260K.gguf (bundled)';
+  if (name === modelName) return;
+  setStatus(`loading ${name}…`, 'loading');
+  const bytes = fromFile ? await file.arrayBuffer() : await (await fetch(BUNDLED_URL)).arrayBuffer();
+  model = loadModel({ bytes, file: fromFile ? file.name : 'stories260K.gguf' });
+  if (!model.tokenizer) throw new Error(`${name} has no tokenizer in it`);
+  modelName = name;
+  engines.clear();
+}
+
+async function engineFor(mode, build) {
+  const key = `${modelName}|${mode}|${build}`;
+  let engine = engines.get(key);
+  if (!engine) {
+    setStatus(mode === 'float32' ? 'preparing float32…' : `quantizing ${modelName} to ${mode}…`, 'loading');
+    await new Promise((r) => setTimeout(r, 0)); // paint the message before the synchronous work
+    const maxPositions = Math.min(model.config.contextLength, MAX_POSITIONS);
+    // float32 is the JavaScript reference; every other mode runs on the wasm kernels of the chosen build.
+    engine = mode === 'float32' ? await createEngine(mode, model, { maxPositions }) : await createIntegerEngine(mode, model, { maxPositions, build });
+    engines.set(key, engine);
+  }
+  return engine;
+}
+
+function readNumber(id) {
+  const value = Number($(id).value);
+  if ($(id).value.trim() === '' || !Number.isFinite(value)) throw new Error(`${id} must be a number`);
+  return value;
+}
+
+function engineLine(engine, mode) {
+  const build = engine.runtime ? `${engine.runtime.build} build` : 'JavaScript float32 (no wasm)';
+  const memory = engine.memoryBytes ? `, ${(engine.memoryBytes / 2 ** 20).toFixed(1)} MiB wasm memory` : '';
+  return `mode ${mode} · ${build}${memory}`;
+}
+
+async function run() {
+  $('generate').disabled = true;
+  $('stop').disabled = false;
+  stopRequested = false;
+  $('output').textContent = '';
+  window.__dyadicDemo = undefined;
+  try {
+    await loadSelectedModel();
+    const mode = $('mode').value;
+    const build = $('build').value;
+    const options = { temperature: readNumber('temperature'), topP: readNumber('topP'), seed: readNumber('seed') };
+    const maxTokens = readNumber('maxTokens');
+    const engine = await engineFor(mode, build);
+    const sampler = createSampler(engine, options);
+    const steps = generateSteps(engine, model.tokenizer, sampler, { prompt: $('prompt').value, maxTokens });
+    const decoder = new TextDecoder();
+    const describe = engineLine(engine, mode);
+    setStatus(`${describe} · generating…`, 'running');
+    let pieces = 0;
+    let started = 0;
+    let lastYield = performance.now();
+    let step = steps.next();
+    for (; !step.done && !stopRequested; step = steps.next()) {
+      $('output').textContent += decoder.decode(step.value, { stream: true });
+      pieces++;
+      const now = performance.now();
+      if (pieces === 1) started = now;
+      if (now - lastYield > FRAME_MS) {
+        const rate = pieces > 1 ? ((pieces - 1) * 1000) / (now - started) : 0;
+        setStatus(`${describe} · ${pieces} tokens · ${rate.toFixed(0)} tokens/s`);
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = performance.now();
+      }
+    }
+    if (!step.done) {
+      setStatus(`${describe} · stopped after ${pieces} tokens`, 'done');
+      return;
+    }
+    const { tokens, text, tokensPerSecond, promptTokens } = step.value;
+    $('output').textContent = text;
+    const rate = Number.isFinite(tokensPerSecond) ? tokensPerSecond.toFixed(0) : '–';
+    setStatus(`${describe} · ${promptTokens} prompt + ${tokens.length} sampled tokens · ${rate} tokens/s · seed ${options.seed}`, 'done');
+    // For the test (test/runtimes/web-demo.test.ts) and the curious: what was generated, exactly.
+    window.__dyadicDemo = { tokens, text, tokensPerSecond, mode, build: engine.runtime?.build ?? 'none', seed: options.seed, maxPositions: engine.maxPositions };
+  } catch (e) {
+    console.error(e);
+    setStatus(`error: ${e.message}`, 'error');
+  } finally {
+    $('generate').disabled = false;
+    $('stop').disabled = true;
+  }
+}
+
+for (const mode of engineModes()) $('mode').append(new Option(mode, mode, mode === 'w8a8', mode === 'w8a8'));
+$('build').options[0].textContent = `auto (${relaxedSimdSupported() ? 'relaxed' : 'simd'} here)`;
+if (!relaxedSimdSupported()) $('build').querySelector('option[value=relaxed]').disabled = true;
+$('controls').addEventListener('submit', (e) => {
+  e.preventDefault();
+  run();
+});
+$('stop').addEventListener('click', () => (stopRequested = true));
+$('file').addEventListener('change', () => (document.querySelector('input[name=source][value=file]').checked = true));
+$('generate').disabled = false;
+setStatus(`ready · relaxed SIMD ${relaxedSimdSupported() ? 'available' : 'not available'} in this browser`, 'ready');

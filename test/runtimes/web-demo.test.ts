@@ -1,0 +1,95 @@
+// examples/web in real Chromium (Debian's, headless, through playwright-core) against a loopback server of
+// the repository root: the page imports dyadic's browser entry unbundled (an import map), is driven
+// through its controls like a user would, and must print Node's tokens for the same model, mode and seed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
+import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+
+// CI installs Debian's chromium and must run this; elsewhere a machine without it skips.
+const suite = chromiumAvailable() || process.env.CI ? describe : describe.skip;
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+interface DemoResult {
+  tokens: number[];
+  text: string;
+  tokensPerSecond: number;
+  mode: string;
+  build: string;
+  seed: number;
+}
+
+/** Fills the controls, presses Generate and waits for the page to finish. */
+async function generateOnPage(page: Page, r: GenerationRequest, build: string): Promise<{ result: DemoResult; status: string; output: string }> {
+  await page.selectOption('#mode', r.mode);
+  await page.selectOption('#build', build);
+  await page.fill('#prompt', r.prompt);
+  await page.fill('#maxTokens', String(r.maxTokens));
+  await page.fill('#temperature', String(r.temperature));
+  await page.fill('#topP', String(r.topP));
+  await page.fill('#seed', String(r.seed));
+  await page.click('#generate');
+  await page.waitForFunction(() => document.body.dataset.state === 'error' || (window as unknown as { __dyadicDemo?: unknown }).__dyadicDemo, null, { timeout: 20_000 });
+  const status = await page.textContent('#status');
+  expect(await page.evaluate(() => document.body.dataset.state), status ?? '').toBe('done');
+  const result = await page.evaluate(() => (window as unknown as { __dyadicDemo: DemoResult }).__dyadicDemo);
+  return { result, status: status ?? '', output: (await page.textContent('#output')) ?? '' };
+}
+
+suite('examples/web in Chromium', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+  beforeAll(async () => {
+    server = await serveRepo();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${server.url}/examples/web/index.html`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 20_000 });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('generates a fixed-seed w8a8 story on the simd build equal to Node, showing tokens/s, mode and build', async () => {
+    const request: GenerationRequest = { prompt: 'Once upon a time', mode: 'w8a8', maxTokens: 150, temperature: 0.8, topP: 0.9, seed: 42 };
+    const { result, status, output } = await generateOnPage(page, request, 'simd');
+    const want = await nodeGeneration(request);
+    expect(result.tokens).toEqual(want.tokens);
+    expect(output).toBe(want.text);
+    expect(result.build).toBe('simd');
+    expect(status).toMatch(/^mode w8a8 · simd build, [\d.]+ MiB wasm memory · \d+ prompt \+ 150 sampled tokens · \d+ tokens\/s · seed 42$/);
+    expect(errors).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: ARTIFACTS + 'web-demo.png', fullPage: true });
+  });
+
+  it('runs w4a8 on the relaxed build from a local GGUF file, equal to Node for a fresh seed', async () => {
+    await page.setInputFiles('#file', fileURLToPath(MODEL_PATH));
+    const request: GenerationRequest = { prompt: 'Tom and', mode: 'w4a8', maxTokens: 100, temperature: 1, topP: 0.9, seed: freshSeed() };
+    const { result, status } = await generateOnPage(page, request, 'relaxed');
+    expect(status).toMatch(/^mode w4a8 · relaxed build/);
+    expect(result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
+    expect(errors).toEqual([]);
+  });
+
+  it('runs the float32 reference (no wasm) equal to Node, and again the same after other modes ran', async () => {
+    const request: GenerationRequest = { prompt: 'The dog', mode: 'float32', maxTokens: 80, temperature: 0.9, topP: 0.9, seed: freshSeed() };
+    const first = await generateOnPage(page, request, 'auto');
+    expect(first.status).toMatch(/^mode float32 · JavaScript float32 \(no wasm\)/);
+    expect(first.result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
+    // A cached engine reused for a new request starts over: same request, same tokens.
+    const w8 = { ...request, mode: 'w8a8' };
+    const a = await generateOnPage(page, w8, 'relaxed');
+    const b = await generateOnPage(page, w8, 'relaxed');
+    expect(b.result.tokens).toEqual(a.result.tokens);
+    expect(a.result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(w8)).tokens);
+    expect(errors).toEqual([]);
+  });
+});
