@@ -5,38 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { generateOnPage } from './helpers/demo-page.js';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
 import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
 
 // CI installs Debian's chromium and must run this; elsewhere a machine without it skips.
 const suite = chromiumAvailable() || process.env.CI ? describe : describe.skip;
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-
-interface DemoResult {
-  tokens: number[];
-  text: string;
-  tokensPerSecond: number;
-  mode: string;
-  build: string;
-  seed: number;
-}
-
-/** Fills the controls, presses Generate and waits for the page to finish. */
-async function generateOnPage(page: Page, r: GenerationRequest, build: string): Promise<{ result: DemoResult; status: string; output: string }> {
-  await page.selectOption('#mode', r.mode);
-  await page.selectOption('#build', build);
-  await page.fill('#prompt', r.prompt);
-  await page.fill('#maxTokens', String(r.maxTokens));
-  await page.fill('#temperature', String(r.temperature));
-  await page.fill('#topP', String(r.topP));
-  await page.fill('#seed', String(r.seed));
-  await page.click('#generate');
-  await page.waitForFunction(() => document.body.dataset.state === 'error' || (window as unknown as { __dyadicDemo?: unknown }).__dyadicDemo, null, { timeout: 20_000 });
-  const status = await page.textContent('#status');
-  expect(await page.evaluate(() => document.body.dataset.state), status ?? '').toBe('done');
-  const result = await page.evaluate(() => (window as unknown as { __dyadicDemo: DemoResult }).__dyadicDemo);
-  return { result, status: status ?? '', output: (await page.textContent('#output')) ?? '' };
-}
 
 suite('examples/web in Chromium', () => {
   let server: StaticServer;

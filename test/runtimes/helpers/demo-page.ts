@@ -1,0 +1,30 @@
+// Drives examples/web's page through its controls (shared by the unbundled and the Vite-built page tests).
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { GenerationRequest } from './reference.js';
+
+export interface DemoResult {
+  tokens: number[];
+  text: string;
+  tokensPerSecond: number;
+  mode: string;
+  build: string;
+  seed: number;
+}
+
+/** Fills the controls, presses Generate and waits for the page to finish. */
+export async function generateOnPage(page: Page, r: GenerationRequest, build: string): Promise<{ result: DemoResult; status: string; output: string }> {
+  await page.selectOption('#mode', r.mode);
+  await page.selectOption('#build', build);
+  await page.fill('#prompt', r.prompt);
+  await page.fill('#maxTokens', String(r.maxTokens));
+  await page.fill('#temperature', String(r.temperature));
+  await page.fill('#topP', String(r.topP));
+  await page.fill('#seed', String(r.seed));
+  await page.click('#generate');
+  await page.waitForFunction(() => document.body.dataset.state === 'error' || (window as unknown as { __dyadicDemo?: unknown }).__dyadicDemo, null, { timeout: 20_000 });
+  const status = await page.textContent('#status');
+  expect(await page.evaluate(() => document.body.dataset.state), status ?? '').toBe('done');
+  const result = await page.evaluate(() => (window as unknown as { __dyadicDemo: DemoResult }).__dyadicDemo);
+  return { result, status: status ?? '', output: (await page.textContent('#output')) ?? '' };
+}

@@ -1,0 +1,73 @@
+// The demo page bundled by Vite (the version vitest itself runs on), as an app that installed dyadic would
+// bundle it: `import ... from 'dyadic'` resolves through node_modules and the package's `browser` export
+// condition, and Vite must turn the entry's `new URL('../../dist/wasm/*.wasm', import.meta.url)` into
+// emitted assets. The built page then runs in Chromium and must print Node's tokens.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
+import { generateOnPage } from './helpers/demo-page.js';
+import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+
+const suite = chromiumAvailable() || process.env.CI ? describe : describe.skip;
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const OUT = 'test-artifacts/vite-web'; // inside the served repository root, gitignored
+
+suite('examples/web bundled by Vite', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  let assets: string[];
+  const errors: string[] = [];
+  beforeAll(async () => {
+    // An app directory laid out like the repository (the page finds the model at ../../models/) whose
+    // node_modules/dyadic is this package.
+    const app = mkdtempSync(join(tmpdir(), 'dyadic-vite-'));
+    mkdirSync(join(app, 'examples/web'), { recursive: true });
+    mkdirSync(join(app, 'models'));
+    mkdirSync(join(app, 'node_modules'));
+    for (const f of ['index.html', 'app.js']) copyFileSync(join(repo, 'examples/web', f), join(app, 'examples/web', f));
+    copyFileSync(fileURLToPath(MODEL_PATH), join(app, 'models/stories260K.gguf'));
+    symlinkSync(repo, join(app, 'node_modules/dyadic'), 'dir');
+    await build({
+      root: join(app, 'examples/web'),
+      base: './',
+      configFile: false,
+      logLevel: 'silent',
+      build: { outDir: join(repo, OUT), emptyOutDir: true, target: 'es2022' },
+    });
+    assets = readdirSync(join(repo, OUT, 'assets'));
+    server = await serveRepo();
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${server.url}/${OUT}/index.html`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 20_000 });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('emits both wasm builds and the model as assets, and bundles dyadic into the page script', () => {
+    expect(assets.filter((a) => /^simd-.*\.wasm$/.test(a))).toHaveLength(1);
+    expect(assets.filter((a) => /^relaxed-.*\.wasm$/.test(a))).toHaveLength(1);
+    expect(assets.filter((a) => /^stories260K-.*\.gguf$/.test(a))).toHaveLength(1);
+    expect(assets.filter((a) => a.endsWith('.js'))).toHaveLength(1);
+  });
+
+  for (const [mode, build] of [['w8a8', 'relaxed'], ['w4a8', 'simd']] as const) {
+    it(`generates ${mode} on the ${build} build equal to Node for a fresh seed`, async () => {
+      const request: GenerationRequest = { prompt: 'Once upon a time', mode, maxTokens: 100, temperature: 0.9, topP: 0.9, seed: freshSeed() };
+      const { result, status } = await generateOnPage(page, request, build);
+      expect(status).toMatch(new RegExp(`^mode ${mode} · ${build} build`));
+      expect(result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
+      expect(errors).toEqual([]);
+    });
+  }
+});
