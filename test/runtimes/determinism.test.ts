@@ -2,7 +2,7 @@
 // same code) hashes the int32 logits and per-row (m, k) of a prefill and of one decode step, for fixed
 // prompts in modes w8a8 and w4a8 on both kernel builds, in Node, in Chromium and in workerd. All hosts and
 // both builds must give the same hash for each (mode, prompt).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as dyadic from '../../dist/entry/node.js';
 import { chromiumAvailable, launchChromium, serveRepo } from '../helpers/chromium.js';
 import { startWorker } from '../helpers/workerd.js';

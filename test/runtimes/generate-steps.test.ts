@@ -18,9 +18,9 @@ describe('generateSteps', () => {
       };
       const a = await run();
       const pieces: number[][] = [];
-      const want = generate(a.engine, model.tokenizer, a.sampler, { prompt: 'Once upon', maxTokens: 60, onPiece: (p) => pieces.push([...p]) });
+      const want = generate(a.engine, model.tokenizer!, a.sampler, { prompt: 'Once upon', maxTokens: 60, onPiece: (p) => pieces.push([...p]) });
       const b = await run();
-      const steps = generateSteps(b.engine, model.tokenizer, b.sampler, { prompt: 'Once upon', maxTokens: 60 });
+      const steps = generateSteps(b.engine, model.tokenizer!, b.sampler, { prompt: 'Once upon', maxTokens: 60 });
       const got: number[][] = [];
       let step = steps.next();
       for (; !step.done; step = steps.next()) got.push([...step.value]);

@@ -26,7 +26,7 @@ export async function nodeGeneration(r: GenerationRequest): Promise<{ tokens: nu
   const model = bundledModel();
   const engine = await createEngine(r.mode, model, { maxPositions: model.config.contextLength });
   const sampler = createSampler(engine, { temperature: r.temperature, topP: r.topP, seed: r.seed });
-  const { tokens, text } = generate(engine, model.tokenizer, sampler, { prompt: r.prompt, maxTokens: r.maxTokens });
+  const { tokens, text } = generate(engine, model.tokenizer!, sampler, { prompt: r.prompt, maxTokens: r.maxTokens });
   return { tokens, text };
 }
 
