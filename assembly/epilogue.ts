@@ -20,28 +20,20 @@
 //   too). bindings/gemm/ does this from K, the bit widths and max m_w. The "int32 output" of a matmul is
 //   this p (pass m_w = 1, r = 0 to get the zero-point-corrected raw accumulator).
 //
-// Stage 2, per-row dynamic requantization to int8 (di_requant_rows), per row i:
-//   R   = max(hi - lo, 1)                  (R < 2^31)
-//   S   = bitlength(R) + 22                 (so that 255 * 2^S / R < 2^31)
-//   M_r = floor(255 * 2^S / R)             the row's one integer division; M_r in [2^29.99, 2^31)
-//   q   = round_half_up((p - lo) * M_r / 2^S) - 128           int8, in -128..127 without clamping
-//   z_y = round_half_up(-lo * M_r / 2^S) - 128                int32, in -128..127
-//   so p ~ (q - z_y) * 2^S / M_r  (step 2^S / M_r ~ R / 255, each of q and z_y rounded to half a step).
-//   Output row scale as a dyadic, given the row's input scale s_a,i = m_a,i / 2^k_a,i (m_a,i >= 1) and
-//   expAdjust = k_w - r (so that p's real scale is m_a,i / 2^(k_a,i + expAdjust)):
-//     t   = 15 + bitlength(M_r) - bitlength(m_a,i)
-//     m_y = round_half_up(m_a,i * 2^t / M_r)    in [2^14, 2^16]
-//     k_y = k_a,i + expAdjust + t - S          (any sign)
+// Stage 2, per-row dynamic requantization to int8 (di_requant_rows): each row goes through the operators'
+//   row quantizer (assembly/nonlinear/requant.ts, quantize_row_i8) with the row range from stage 1 and the
+//   real scale of p, m_a,i / 2^(k_a,i + expAdjust) where expAdjust = k_w - r:
+//     one integer division per row, then q = round_half_up(p' * M / 2^S) + z_y per element (253 levels).
 //   Output contract:   y[i,n]  ~  m_y / 2^k_y * (q[i,n] - z_y)
-//   with |error| <= DI_REQUANT_MAX_ERROR_STEPS * (m_y / 2^k_y) + 0.5 * s_a,i * 2^(r - k_w)
-//   (one output step for the two roundings of q and z_y, 255 * 2^-15 of a step for m_y's rounding, and
-//   half a unit of p for stage 1). The output triple (m_y, k_y, z_y) is the same format as the input
-//   (m_a, k_a, z_a), so a requantized output feeds the next matmul directly.
+//   with |error| <= DI_REQUANT_MAX_ERROR_STEPS (0.5 + 2^-7) output steps + 0.5 * s_a,i * 2^(r - k_w) (stage 1).
+//   The output triple (m_y, k_y, z_y) is the same format as the input (m_a, k_a, z_a), so a requantized
+//   output feeds the next matmul directly; norm, SwiGLU, RoPE and attention outputs share it.
 //
 // Layout: all pointers are byte offsets into linear memory; strides are in elements of the buffer's type.
 // acc and p may alias (in-place rescale). Nothing is allocated.
 
 import { mul_dyadic_i32x4, rshift_round_i64 } from "./dyadic";
+import { quantize_row_i8, rq_m, rq_k, rq_z } from "./nonlinear/requant";
 
 // DI_REQUANT_MAX_ERROR_STEPS (= 1 + 255 * 2^-15, the worst-case error of a requantized output in output
 // steps) is a named constant in bindings/gemm/epilogue-reference.ts, checked there against float64; it is
@@ -115,15 +107,11 @@ export function di_rescale_rows(
 
 // ── Stage 2 ──────────────────────────────────────────────────────────────────────────────────────
 
-// @ts-ignore: decorator
-@inline function bitlength_i64(x: i64): i32 {
-  return 64 - <i32>clz<i64>(x);
-}
-
 /**
  * Stage 2: p [m, n] int32 (row stride pStride) -> q [m, n] int8 (row stride outStride) with the row
  * parameters of the contract above. rowRange [m] x (lo, hi) from stage 1; inScaleM/inScaleK [m] the rows'
- * input scales; outScaleM/outScaleK/outZero [m] receive (m_y, k_y, z_y). Output arrays may alias inputs.
+ * input scales; outScaleM/outScaleK/outZero [m] receive (m_y, k_y, z_y) (they may alias the input scales;
+ * q may not alias p).
  */
 export function di_requant_rows(
   p: usize, pStride: i32, m: i32, n: i32, rowRange: usize,
@@ -131,38 +119,12 @@ export function di_requant_rows(
   out: usize, outStride: i32, outScaleM: usize, outScaleK: usize, outZero: usize,
 ): void {
   for (let i = 0; i < m; i++) {
-    const lo = min(load<i32>(rowRange + (<usize>i << 3)), 0);
-    const hi = max(load<i32>(rowRange + (<usize>i << 3), 4), 0);
-    let range = <i64>hi - <i64>lo;
-    if (range < 1) range = 1;
-    const s = bitlength_i64(range) + 22;
-    const mr = (<i64>255 << s) / range;
-    const zero = <i32>rshift_round_i64(-<i64>lo * mr, s) - 128;
-
-    const src = p + (<usize>i * <usize>pStride << 2);
-    const dst = out + <usize>i * <usize>outStride;
-    const lo4 = i32x4.splat(lo);
-    const mr4 = i32x4.splat(<i32>mr);
-    const bias4 = i32x4.splat(128);
-    let j = 0;
-    for (; j + 16 <= n; j += 16) {
-      const o = <usize>j << 2;
-      const q0 = i32x4.sub(mul_dyadic_i32x4(i32x4.sub(v128.load(src + o), lo4), mr4, s), bias4);
-      const q1 = i32x4.sub(mul_dyadic_i32x4(i32x4.sub(v128.load(src + o, 16), lo4), mr4, s), bias4);
-      const q2 = i32x4.sub(mul_dyadic_i32x4(i32x4.sub(v128.load(src + o, 32), lo4), mr4, s), bias4);
-      const q3 = i32x4.sub(mul_dyadic_i32x4(i32x4.sub(v128.load(src + o, 48), lo4), mr4, s), bias4);
-      v128.store(dst + <usize>j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
-    }
-    for (; j < n; j++) {
-      const x = <i64>load<i32>(src + (<usize>j << 2)) - <i64>lo;
-      store<i8>(dst + <usize>j, <i8>(<i32>rshift_round_i64(x * mr, s) - 128));
-    }
-
-    const ma = <i64>load<i32>(inScaleM + (<usize>i << 2));
-    const t = 15 + bitlength_i64(mr) - bitlength_i64(ma);
-    const my = ((ma << (t + 1)) + mr) / (mr << 1);
-    store<i32>(outScaleM + (<usize>i << 2), <i32>my);
-    store<i32>(outScaleK + (<usize>i << 2), load<i32>(inScaleK + (<usize>i << 2)) + expAdjust + t - s);
-    store<i32>(outZero + (<usize>i << 2), zero);
+    const ri = <usize>i << 2;
+    const range = rowRange + (<usize>i << 3);
+    quantize_row_i8(p + (<usize>i * <usize>pStride << 2), n, load<i32>(range), load<i32>(range, 4),
+      load<i32>(inScaleM + ri), load<i32>(inScaleK + ri) + expAdjust, out + <usize>i * <usize>outStride);
+    store<i32>(outScaleM + ri, rq_m);
+    store<i32>(outScaleK + ri, rq_k);
+    store<i32>(outZero + ri, rq_z);
   }
 }

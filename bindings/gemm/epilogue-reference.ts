@@ -3,13 +3,14 @@
 // kernels to it bit for bit and compare both to float64 within DI_REQUANT_MAX_ERROR_STEPS.
 
 import { rshiftRound } from '../quant/dyadic.js';
+import { quantizeRowRef, REQUANT_MAX_ERROR_STEPS } from '../ops/requant-reference.js';
 
 /**
- * Worst-case error of a requantized int8 output, in output steps m_y / 2^k_y: one step for the two
- * half-step roundings of q and z_y, plus 255 * 2^-15 for the rounding of the 15-bit mantissa m_y.
- * (Stage 1 adds half a unit of p on top; see assembly/epilogue.ts.)
+ * Worst-case error of a requantized int8 output, in output steps m_y / 2^k_y: stage 2 is the operators'
+ * row quantizer (assembly/nonlinear/requant.ts), half a step plus its small roundings. (Stage 1 adds half a
+ * unit of p on top; see assembly/epilogue.ts.)
  */
-export const DI_REQUANT_MAX_ERROR_STEPS = 1 + 255 * 2 ** -15;
+export const DI_REQUANT_MAX_ERROR_STEPS = REQUANT_MAX_ERROR_STEPS;
 
 /** Largest |p| stage 1 may produce; the caller's shift must guarantee it (|p| < 2^30). */
 export const DI_P_LIMIT = 2 ** 30;
@@ -55,26 +56,6 @@ export function rescaleRowsRef(
   return { p, range };
 }
 
-function bitLength(x: bigint): number {
-  return x <= 0n ? 0 : x.toString(2).length;
-}
-
-/** Stage 2 for one row: the row's multiplier, zero point and output scale (assembly/epilogue.ts). */
-export function requantRowParams(lo: number, hi: number, inM: number, inK: number, expAdjust: number) {
-  const l = BigInt(Math.min(lo, 0));
-  const h = BigInt(Math.max(hi, 0));
-  let range = h - l;
-  if (range < 1n) range = 1n;
-  const s = bitLength(range) + 22;
-  const mr = (255n << BigInt(s)) / range;
-  const z = Number(rshiftRound(-l * mr, s)) - 128;
-  const ma = BigInt(inM);
-  const t = 15 + bitLength(mr) - bitLength(ma);
-  // round half up of ma * 2^t / mr, computed exactly as floor((2 ma 2^t + mr) / (2 mr))
-  const my = ((ma << BigInt(t + 1)) + mr) / (mr << 1n);
-  return { lo: l, mr, s, z, m: Number(my), k: inK + expAdjust + t - s };
-}
-
 /**
  * Stage 2 over p [M, N]: q [M, N] int8 and the output row params. inScale: the rows' input scales
  * (only m and k are read); expAdjust = k_w - shift.
@@ -86,15 +67,11 @@ export function requantRowsRef(
   const q = new Int8Array(M * N); // [M, N]
   const params: RowParams = { m: new Int32Array(M), k: new Int32Array(M), z: new Int32Array(M) };
   for (let i = 0; i < M; i++) {
-    const r = requantRowParams(range[2 * i], range[2 * i + 1], inScale.m[i], inScale.k[i], expAdjust);
-    for (let n = 0; n < N; n++) {
-      const v = Number(rshiftRound((BigInt(p[i * N + n]) - r.lo) * r.mr, r.s)) - 128;
-      if (v < -128 || v > 127) throw new Error(`epilogue reference: q[${i},${n}] = ${v} left int8 (p out of contract?)`);
-      q[i * N + n] = v;
-    }
-    params.m[i] = r.m;
-    params.k[i] = r.k;
-    params.z[i] = r.z;
+    const row = quantizeRowRef(p.subarray(i * N, (i + 1) * N), inScale.m[i], inScale.k[i] + expAdjust, { lo: range[2 * i], hi: range[2 * i + 1] });
+    q.set(row.q, i * N);
+    params.m[i] = row.m;
+    params.k[i] = row.k;
+    params.z[i] = row.z;
   }
   return { q, params };
 }

@@ -7,13 +7,24 @@ import { bitLength } from './intmath-reference.js';
 /** Worst-case error of a requantized output in output steps: half a step plus the pre-shift's and m_y's roundings. */
 export const REQUANT_MAX_ERROR_STEPS = 0.5 + 2 ** -7;
 
-/** One row: p [n] int32 with real scale m_a / 2^k_a -> q [n] int8 and (m_y, k_y, z_y). */
-export function quantizeRowRef(p: ArrayLike<number>, ma: number, ka: number): { q: Int8Array; m: number; k: number; z: number } {
+/**
+ * One row: p [n] int32 with real scale m_a / 2^k_a -> q [n] int8 and (m_y, k_y, z_y). `range` gives the
+ * row's (lo, hi) (`known`) when a caller tracked it already (the matmul epilogue's stage 1); by default it is p's own,
+ * with zero included.
+ */
+export function quantizeRowRef(
+  p: ArrayLike<number>, ma: number, ka: number, known?: { lo: number; hi: number },
+): { q: Int8Array; m: number; k: number; z: number } {
   let lo = 0;
   let hi = 0;
-  for (let j = 0; j < p.length; j++) {
-    lo = Math.min(lo, p[j]);
-    hi = Math.max(hi, p[j]);
+  if (known) {
+    lo = Math.min(known.lo, 0);
+    hi = Math.max(known.hi, 0);
+  } else {
+    for (let j = 0; j < p.length; j++) {
+      lo = Math.min(lo, p[j]);
+      hi = Math.max(hi, p[j]);
+    }
   }
   const sp = Math.max(0, bitLength(BigInt(hi - lo)) - 16);
   const shiftRound = (v: number) => Math.floor((v + (sp > 0 ? 2 ** (sp - 1) : 0)) / 2 ** sp);
