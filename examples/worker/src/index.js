@@ -70,8 +70,9 @@ function describeModel(m) {
 /**
  * A fresh engine for one request: its own wasm memory (KV cache, activations), so nothing carries over
  * between requests, even concurrent ones. The wasm memory is capped at what the isolate has left after the
- * JavaScript side; the runtime's arena refuses the first buffer that would pass the cap, before allocating
- * it, and names it — that message, with the model's size, is the 413 answer.
+ * JavaScript side; IntegerLlama refuses a plan that would pass the cap before allocating (and the
+ * runtime's arena any buffer that still would, naming it) — that message, with the model's size, is the
+ * 413 answer.
  */
 async function createEngineFor(mode, build) {
   const m = model();
@@ -85,6 +86,8 @@ async function createEngineFor(mode, build) {
   try {
     return new IntegerLlama(runtime, quantizedFor(mode), mode, { maxPositions });
   } catch (e) {
+    // IntegerLlama estimates its plan and refuses it up front (InvalidInputError, a RangeError); the arena
+    // refuses any buffer that would still pass the cap (RangeError). Either way the model does not fit.
     if (e instanceof RangeError) throw new TooLargeError(`${describeModel(m)} does not fit a Worker's ${ISOLATE_LIMIT_BYTES} bytes: ${e.message}`);
     throw e;
   }
