@@ -26,7 +26,7 @@
 //   61..62 bits; Newton without division), m_a = floor(SN y / 2^31), k_a = gammaK + 29 + (tn - t)/2.
 // x / rms(x) does not depend on x's scale, so the scale enters only through eps.
 
-import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
+import { write_row_output } from "./requant";
 import { bitlength_u32, even_norm_shift, inv_sqrt_q30, isqrt_i64, mul_pow2_div, shift_i64, SAT62 } from "./intmath";
 
 export function di_norm_rows(
@@ -136,15 +136,6 @@ export function di_norm_rows(
       ka = gammaK + 29 + ((tn - t) >> 1);
     }
 
-    if (mode == 1) {
-      memory.copy(out + (<usize>r * <usize>outStride << 2), pRow, <usize>n << 2);
-      store<i32>(outM + ri, <i32>ma);
-      store<i32>(outK + ri, ka);
-    } else {
-      quantize_row_i8(pRow, n, lo, hi, <i32>ma, ka, out + <usize>r * <usize>outStride);
-      store<i32>(outM + ri, rq_m);
-      store<i32>(outK + ri, rq_k);
-      store<i32>(outZ + ri, rq_z);
-    }
+    write_row_output(mode, pRow, n, lo, hi, <i32>ma, ka, out, outStride, r, outM, outK, outZ);
   }
 }

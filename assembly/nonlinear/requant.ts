@@ -69,6 +69,28 @@ export function quantize_row_i8(p: usize, n: i32, lo: i32, hi: i32, ma: i32, ka:
   rq_z = z;
 }
 
+/**
+ * Writes operator row r's result: mode 1 copies the int32 row p with its scale (m_a, k_a); mode 0
+ * quantizes it with quantize_row_i8 and stores (m_y, k_y, z_y). Shared by norm, SwiGLU and RoPE.
+ */
+// @ts-ignore: decorator
+@inline export function write_row_output(
+  mode: i32, p: usize, n: i32, lo: i32, hi: i32, ma: i32, ka: i32,
+  out: usize, outStride: i32, r: i32, outM: usize, outK: usize, outZ: usize,
+): void {
+  const ri = <usize>r << 2;
+  if (mode == 1) {
+    memory.copy(out + (<usize>r * <usize>outStride << 2), p, <usize>n << 2);
+    store<i32>(outM + ri, ma);
+    store<i32>(outK + ri, ka);
+  } else {
+    quantize_row_i8(p, n, lo, hi, ma, ka, out + <usize>r * <usize>outStride);
+    store<i32>(outM + ri, rq_m);
+    store<i32>(outK + ri, rq_k);
+    store<i32>(outZ + ri, rq_z);
+  }
+}
+
 // @ts-ignore: decorator
 @inline export function hmin_i32x4(v: v128): i32 {
   return min(min(i32x4.extract_lane(v, 0), i32x4.extract_lane(v, 1)), min(i32x4.extract_lane(v, 2), i32x4.extract_lane(v, 3)));

@@ -22,7 +22,7 @@
 // SiLU: p = d * sigma (|p| < 2^23, scale s_g 2^-15); SwiGLU: p = ((d * sigma) >> 2) * (up - z_u)
 // (|p| < 2^29, scale s_g s_u 2^-13).
 
-import { quantize_row_i8, rq_m, rq_k, rq_z } from "./requant";
+import { write_row_output } from "./requant";
 import {
   exp_params, ep_pre, ep_mul, ep_shift, ep_clip_u,
   exp_z_i32x4, exp_z, exp_e16, exp_q16, pow2_p16, exp_deep, exp_a, exp_b, exp2_neg_q29, select_mask,
@@ -135,15 +135,6 @@ export function di_swiglu_rows(
       }
     }
 
-    if (mode == 1) {
-      memory.copy(out + (<usize>r * <usize>outStride << 2), pRow, <usize>n << 2);
-      store<i32>(outM + ri, <i32>ma);
-      store<i32>(outK + ri, ka);
-    } else {
-      quantize_row_i8(pRow, n, lo, hi, <i32>ma, ka, out + <usize>r * <usize>outStride);
-      store<i32>(outM + ri, rq_m);
-      store<i32>(outK + ri, rq_k);
-      store<i32>(outZ + ri, rq_z);
-    }
+    write_row_output(mode, pRow, n, lo, hi, <i32>ma, ka, out, outStride, r, outM, outK, outZ);
   }
 }

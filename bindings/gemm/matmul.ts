@@ -51,16 +51,27 @@ function fail(message: string): never {
   throw new RangeError(`dyadic matmul: ${message}`);
 }
 
-function rowArray(name: string, value: Int32Array | undefined, M: number, fill: number, lo: number, hi: number): Int32Array {
-  if (value === undefined) return new Int32Array(M).fill(fill);
-  if (!(value instanceof Int32Array)) {
-    throw new TypeError(`dyadic matmul: ${name} must be an Int32Array [M = ${M}], got ${Object.prototype.toString.call(value)}`);
-  }
-  if (value.length !== M) fail(`${name} has ${value.length} entries, expected one per row (M = ${M})`);
-  for (let i = 0; i < M; i++) {
-    if (value[i] < lo || value[i] > hi) fail(`${name}[${i}] = ${value[i]} is outside ${lo}..${hi}`);
-  }
-  return value;
+/**
+ * The per-row activation arrays of a matmul call (zero points, scale mantissas and exponents): an
+ * Int32Array [M] within lo..hi, or filled with `fill` when absent. Shared by the dense and sparse matmuls.
+ */
+export function activationRowArrays(op: string, o: ActivationQuant, M: number): { zero: Int32Array; scaleM: Int32Array; scaleK: Int32Array } {
+  const rows = (name: string, value: Int32Array | undefined, fill: number, lo: number, hi: number): Int32Array => {
+    if (value === undefined) return new Int32Array(M).fill(fill);
+    if (!(value instanceof Int32Array)) {
+      throw new TypeError(`dyadic ${op}: ${name} must be an Int32Array [M = ${M}], got ${Object.prototype.toString.call(value)}`);
+    }
+    if (value.length !== M) throw new RangeError(`dyadic ${op}: ${name} has ${value.length} entries, expected one per row (M = ${M})`);
+    for (let i = 0; i < M; i++) {
+      if (value[i] < lo || value[i] > hi) throw new RangeError(`dyadic ${op}: ${name}[${i}] = ${value[i]} is outside ${lo}..${hi}`);
+    }
+    return value;
+  };
+  return {
+    zero: rows('zero', o.zero, 0, -128, 127),
+    scaleM: rows('scaleM', o.scaleM, 1, 1, 2 ** 31 - 1),
+    scaleK: rows('scaleK', o.scaleK, 0, -(2 ** 24), 2 ** 24),
+  };
 }
 
 export function matmul(runtime: DyadicRuntime, packed: PackedWeights, activations: Int8Array, options: MatmulOptions & { output: 'int32' }): MatmulInt32Result;
@@ -86,9 +97,7 @@ export function matmul(
   }
   const output = options.output ?? 'int8';
   if (output !== 'int8' && output !== 'int32') fail(`output must be 'int8' or 'int32', got '${String(output)}'`);
-  const zero = rowArray('zero', options.zero, M, 0, -128, 127);
-  const scaleM = rowArray('scaleM', options.scaleM, M, 1, 1, 2 ** 31 - 1);
-  const scaleK = rowArray('scaleK', options.scaleK, M, 0, -(2 ** 24), 2 ** 24);
+  const { zero, scaleM, scaleK } = activationRowArrays('matmul', options, M);
 
   const arena = runtime.arena;
   const mark = arena.mark();

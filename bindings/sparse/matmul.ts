@@ -3,7 +3,7 @@
 // scales. Only the weights differ: block-CSR (./format.ts) loaded by packSparseWeights.
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import type { MatmulInt32Result, MatmulInt8Result, MatmulOptions } from '../gemm/matmul.js';
+import { activationRowArrays, type MatmulInt32Result, type MatmulInt8Result, type MatmulOptions } from '../gemm/matmul.js';
 import type { BlockCsr } from './format.js';
 import { SparseLinear } from './spmm.js';
 
@@ -14,16 +14,6 @@ export function packSparseWeights(runtime: DyadicRuntime, csr: BlockCsr, name = 
 
 function fail(message: string): never {
   throw new RangeError(`dyadic sparseMatmul: ${message}`);
-}
-
-function rowArray(name: string, value: Int32Array | undefined, M: number, fill: number, lo: number, hi: number): Int32Array {
-  if (value === undefined) return new Int32Array(M).fill(fill);
-  if (!(value instanceof Int32Array)) {
-    throw new TypeError(`dyadic sparseMatmul: ${name} must be an Int32Array [M = ${M}], got ${Object.prototype.toString.call(value)}`);
-  }
-  if (value.length !== M) fail(`${name} has ${value.length} entries, expected one per row (M = ${M})`);
-  for (let i = 0; i < M; i++) if (value[i] < lo || value[i] > hi) fail(`${name}[${i}] = ${value[i]} is outside ${lo}..${hi}`);
-  return value;
 }
 
 export function sparseMatmul(runtime: DyadicRuntime, weights: SparseLinear, activations: Int8Array, options: MatmulOptions & { output: 'int32' }): MatmulInt32Result;
@@ -44,9 +34,7 @@ export function sparseMatmul(
   if (activations.length !== M * K) fail(`activations has ${activations.length} elements, expected [M, K] = [${M}, ${K}] = ${M * K}`);
   const output = options.output ?? 'int8';
   if (output !== 'int8' && output !== 'int32') fail(`output must be 'int8' or 'int32', got '${String(output)}'`);
-  const zero = rowArray('zero', options.zero, M, 0, -128, 127);
-  const scaleM = rowArray('scaleM', options.scaleM, M, 1, 1, 2 ** 31 - 1);
-  const scaleKRows = rowArray('scaleK', options.scaleK, M, 0, -(2 ** 24), 2 ** 24);
+  const { zero, scaleM, scaleK: scaleKRows } = activationRowArrays('sparseMatmul', options, M);
 
   const arena = runtime.arena;
   const mark = arena.mark();

@@ -1,16 +1,8 @@
 // Seeded random numbers for the operator tests: each suite runs a fixed seed (reproducible) and a fresh
 // one (new inputs every run); the seed is in the test name so a failure can be replayed.
+import { mulberry32 } from '../../bindings/model/random.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export class Rng {
   private readonly next: () => number;
