@@ -30,7 +30,7 @@ export { Xorshift64Star } from './sampling/xorshift.js';
 export * from './ops/index.js';
 export { IntegerLlama, type IntegerLlamaOptions } from './model/integer/integer-llama.js';
 export { quantizeLlama, INTEGER_MODES, type IntegerMode, type QuantizedLlama, type QuantizeOptions } from './model/integer/quantize-model.js';
-export { createIntegerEngine } from './model/integer/engine.js';
+export { createIntegerEngine, quantizeForMode, type IntegerEngineOptions } from './model/integer/engine.js';
 export { llamaConfig, randomLlamaWeights } from './model/random.js';
 export { quantizeMatrix, dequantizeMatrix, type QuantizedMatrix, type ClipMethod } from './quant/weights.js';
 export { writeGguf, encodeF32, encodeF16, encodeQ8_0, type GgufTypedValue, type GgufTensorToWrite } from './formats/gguf-write.js';

@@ -17,7 +17,7 @@ import {
   loadModel,
   loadRuntime,
   parameterCount,
-  quantizeLlama,
+  quantizeForMode,
   IntegerLlama,
   FloatLlama,
   INTEGER_MODES,
@@ -39,16 +39,13 @@ function model() {
   return loaded;
 }
 
-// Integer weights per mode, quantized once per isolate (read-only inputs to every request's engine).
-// The options are createIntegerEngine's (bindings/model/integer/engine.ts), so the tokens equal Node's
-// `createEngine(mode, ...)`; the Worker quantizes itself only to give the runtime a memory limit.
+// Integer weights per mode, quantized once per isolate (read-only inputs to every request's engine), the
+// same way createIntegerEngine quantizes, so the tokens equal Node's `createEngine(mode, ...)`.
 const quantized = new Map();
 function quantizedFor(mode) {
   let q = quantized.get(mode);
   if (!q) {
-    const m = model();
-    const { weightBits, activationBits } = INTEGER_MODES[mode];
-    q = quantizeLlama(m.config, m.weights, { bits: weightBits, activationBits, clip: weightBits < 8 ? 'mse' : 'absmax' });
+    q = quantizeForMode(mode, model());
     quantized.set(mode, q);
   }
   return q;
