@@ -30,8 +30,11 @@ export function engineModes(): string[] {
   return [...engines.keys()];
 }
 
+/** Names that mean another mode (`--mode float` is the float32 reference). */
+const ALIASES: Record<string, string> = { float: 'float32' };
+
 export async function createEngine(mode: string, model: LoadedModel, options: EngineOptions = {}): Promise<LanguageModel> {
-  const factory = engines.get(mode);
+  const factory = engines.get(ALIASES[mode] ?? mode);
   if (!factory) throw new InvalidInputError(`unknown mode "${mode}" (available: ${engineModes().join(', ')})`);
   return factory(model, options);
 }
