@@ -126,7 +126,7 @@ export function renderMarkdown(report) {
     const m = models.find((x) => x.name === r.model);
     const size = r.engine === 'wllama' && r.mode === 'Q8_0' ? m.files.q8_0 : m.files.f32;
     return [r.model, `${(size / MiB).toFixed(2)} MiB`, `${(m.params / 1e6).toFixed(2)} M`,
-      r.engine === 'wllama' ? `wllama ${r.mode} (${r.runtime})` : `dyadic ${r.mode} ${r.build} (${r.runtime})`,
+      r.engine === 'wllama' ? `wllama ${r.mode} fa=${r.flash_attn} (${r.runtime})` : `dyadic ${r.mode} ${r.build} (${r.runtime})`,
       r.threads, `${r.test}${r.test === 'pp' ? report.prompt_tokens : report.decode_tokens}`, r.tokens_per_s.toFixed(2)];
   });
   const memory = results.filter((r) => r.test === 'tg').map((r) => [r.model, engineLabel(r), r.runtime, (r.peak_bytes / MiB).toFixed(1), (r.wasm_bytes / MiB).toFixed(1), (r.rss_bytes / MiB).toFixed(1)]);
@@ -158,6 +158,9 @@ not absolute numbers across runs.
   in Node each run is its own process.
 - **wllama** 3.8.1 in the same Chromium: one thread without cross-origin isolation (single-thread
   build), two threads with COOP/COEP (multi-thread build; the machine has 2 cores). \`n_ctx\` 512, no GPU.
+  Each wllama configuration runs twice, with llama.cpp's default flash attention (\`fa=auto\`, on for the
+  CPU backend) and with \`flash_attn: false\` (\`fa=off\`), and each test keeps the faster: in wasm, flash
+  attention speeds prefill up but slows decode 2-3x, so either fixed setting would understate wllama.
 - **Memory**: \`peak\` = the engine's wasm memory after the run (wasm memory only grows, so this is its
   peak; for dyadic float32, its float weights in the JS heap). \`RSS\` = peak resident size (VmHWM) of the
   Chromium renderer process(es) of a fresh browser per run, or maxRSS of the Node process of the run. wllama's
@@ -180,6 +183,23 @@ ${table(['model', 'size', 'params', 'backend', 'threads', 'test', 't/s'], bench)
 ## Memory
 
 ${table(['model', 'engine', 'runtime', 'peak MiB', 'wasm MiB', 'RSS MiB'], memory)}
+
+## Reading the memory figures
+
+- **wasm memory** is what each engine keeps for inference: dyadic's integer weights, int8 KV cache and
+  activations in one bump arena sized up front; llama.cpp's heap, which holds the GGUF file itself (it is
+  mmapped from wasm memory) plus its KV cache and compute buffers, and never starts below 128 MiB.
+- **Peak RSS** is dominated by Chromium itself (a renderer with an empty page is ~400 MiB here) and by the
+  load path: dyadic's page fetches the F32 GGUF into the JS heap, parses it to float32 arrays and quantizes
+  from them, so its peak holds the file and its float copy at once even though both are garbage once the
+  engine is built. The RSS ratios therefore measure the loaders and the browser as much as the engines;
+  the wasm ratios measure the engines.
+
+## Threads
+
+dyadic's kernels are single-threaded (no wasm threads yet), so every dyadic row is one thread and the
+"wllama 2 threads" bars compare one dyadic thread against two llama.cpp threads. On this 2-core machine,
+shared with another engineer's test runs, the second thread is contended.
 
 ## Charts
 

@@ -62,13 +62,13 @@ function median(values) {
 }
 
 /** url: the GGUF; prompt: text (the text of dyadic's prompt ids); threads: 1 (single-thread build) or more (multi-thread build, needs COOP/COEP). */
-export async function runWllama({ url, prompt, threads, banned, repeats = 3, decodeTokens = DECODE_TOKENS }) {
+export async function runWllama({ url, prompt, threads, banned, repeats = 3, decodeTokens = DECODE_TOKENS, sampling = {}, load = {} }) {
   instrumentWorkers();
   workers.length = 0;
   const wllama = new Wllama({ default: WASM_URL }, { suppressNativeLog: true });
   const blob = await (await fetch(url)).blob();
   const loadStart = performance.now();
-  await wllama.loadModel([blob], { n_ctx: 512, n_batch: 512, n_threads: threads, n_gpu_layers: 0, seed: 1 });
+  await wllama.loadModel([blob], { n_ctx: 512, n_batch: 512, n_threads: threads, n_gpu_layers: 0, seed: 1, ...load });
   const loadMs = performance.now() - loadStart;
   const logitBias = {};
   if (banned) for (let t = banned.first; t <= banned.last; t++) logitBias[t] = -1e9; // OAI-style bias: banned
@@ -80,6 +80,7 @@ export async function runWllama({ url, prompt, threads, banned, repeats = 3, dec
       ignore_eos: true,
       logit_bias: logitBias,
       cache_prompt: false,
+      ...sampling,
     });
     return r.timings;
   };
