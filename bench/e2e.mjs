@@ -6,9 +6,11 @@
 // COOP/COEP. dyadic has no threads yet: every dyadic row is one thread.
 //
 //   npm run bench -- e2e --json FILE [--models 15m-v512,135m|all] [--quick] [--no-node] [--no-docs]
+//   npm run bench -- e2e --from FILE    (re-render the docs from a saved --json report)
 //
 // --quick: the 288-dim vocab-512 model only, w8a8 and float32 on the relaxed build and wllama one thread.
-// Writes docs/benchmarks.md and docs/e2e-*.svg (unless --no-docs).
+// Writes docs/benchmarks.md and docs/e2e-*.svg (unless --no-docs). Models: 15m-v512, 15m-v32000 (288-dim,
+// 6 layers, vocab 512 / 32000), 110m (768-dim, 12 layers), 135m (SmolLM2-135M-like); default: all but 110m.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +87,13 @@ function planRuns(plan, withNode) {
 }
 
 export async function main(args) {
+  const from = flag(args, '--from');
+  if (from) {
+    // re-render docs/benchmarks.md and the charts from a saved --json report, without measuring
+    const saved = JSON.parse(readFileSync(from, 'utf8'));
+    writeReport(saved);
+    return saved;
+  }
   const quick = args.includes('--quick');
   const modelArg = flag(args, '--models');
   const names = modelArg === 'all' ? Object.keys(E2E_MODELS) : modelArg ? modelArg.split(',') : quick ? ['15m-v512'] : DEFAULT_MODELS;
