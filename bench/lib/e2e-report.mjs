@@ -70,14 +70,14 @@ function barChart(title, panels, unit) {
   const labelW = 260;
   const barH = 16;
   const gap = 4;
-  let y = 40;
+  let y = 60;
   const parts = [];
   for (const panel of panels) {
     parts.push(`<text x="10" y="${y}" font-weight="bold" font-size="14">${esc(panel.title)}</text>`);
     y += 10;
     const max = Math.max(...panel.bars.map((b) => b.value), 1e-9);
     for (const b of panel.bars) {
-      const w = ((width - labelW - 110) * b.value) / max;
+      const w = ((width - labelW - 200) * b.value) / max; // room on the right for the value text
       parts.push(`<text x="${labelW - 6}" y="${y + barH - 4}" text-anchor="end" font-size="12">${esc(b.label)}</text>`);
       parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${b.color}"/>`);
       parts.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 4}" font-size="12">${esc(b.text)}</text>`);
@@ -87,7 +87,7 @@ function barChart(title, panels, unit) {
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif">\n`
     + `<rect width="100%" height="100%" fill="white"/>\n<text x="10" y="22" font-size="16" font-weight="bold">${esc(title)}</text>\n`
-    + `<text x="${width - 10}" y="22" font-size="11" text-anchor="end" fill="#555">${esc(unit)}</text>\n${parts.join('\n')}\n</svg>\n`;
+    + `<text x="10" y="40" font-size="11" fill="#555">${esc(unit)}</text>\n${parts.join('\n')}\n</svg>\n`;
 }
 
 const colorOf = (r) => (r.engine === 'wllama' ? (r.threads > 1 ? COLORS['wllama-2t'] : COLORS.wllama) : (r.runtime === 'node' ? COLORS['dyadic-node'] : COLORS.dyadic));
@@ -142,7 +142,9 @@ not absolute numbers across runs.
 
 - **Models**: synthetic GGUF files of real shapes with random weights (speed and memory do not depend on
   the values) and a real tokenizer, written as F32 and as Q8_0 the way llama.cpp lays them out
-  (bench/lib/e2e-models.mjs). Both engines load the very same files.
+  (bench/lib/e2e-models.mjs). Both engines load the very same files. The SmolLM2-135M-like model has
+  SmolLM2's layer shapes (576-dim, 30 layers, 9 heads, 3 KV heads, hidden 1536) but the LLaMA-2 32000-token
+  vocabulary with untied embeddings, hence 143M parameters instead of 135M (49152 tokens, tied).
 - **Tests**, as llama-bench: \`pp${report.prompt_tokens}\` = prefill of a ${report.prompt_tokens}-token prompt (the same token ids for both
   engines), \`tg${report.decode_tokens}\` = greedy decode of ${report.decode_tokens} tokens after it. tokens/s, median of 3 runs after one warm-up run.
   wllama's figures are llama.cpp's own timings (\`prompt_per_second\`, \`predicted_per_second\`); dyadic's are
@@ -199,7 +201,9 @@ ${table(['model', 'engine', 'runtime', 'peak MiB', 'wasm MiB', 'RSS MiB'], memor
 
 dyadic's kernels are single-threaded (no wasm threads yet), so every dyadic row is one thread and the
 "wllama 2 threads" bars compare one dyadic thread against two llama.cpp threads. On this 2-core machine,
-shared with another engineer's test runs, the second thread is contended.
+shared with another engineer's test runs, the second thread is contended. The one bar dyadic misses on
+speed is prefill against two llama.cpp threads: prefill is a batched matrix multiply that llama.cpp splits
+over both cores, while dyadic's single thread only has its integer kernels' per-thread advantage.
 
 ## Charts
 
