@@ -40,6 +40,22 @@ export class IntegerSampler {
     this.order = new Int32Array(vocabSize);
   }
 
+  private cached?: { buffer: ArrayBuffer; scores: Int32Array; scaleView: Int32Array; probs: Uint16Array };
+
+  /** Views over the planned buffers, rebuilt only when wasm memory has grown (which detaches them). */
+  private views(): { scores: Int32Array; scaleView: Int32Array; probs: Uint16Array } {
+    const buffer = this.runtime.arena.memory.buffer;
+    if (this.cached?.buffer !== buffer) {
+      this.cached = {
+        buffer,
+        scores: new Int32Array(buffer, this.scoresAt, this.vocabSize),
+        scaleView: new Int32Array(buffer, this.scaleAt, 2),
+        probs: new Uint16Array(buffer, this.probsAt, this.vocabSize),
+      };
+    }
+    return this.cached;
+  }
+
   /** A token from softmax(logits * m / 2^k / temperature), integer logits [vocab] with their dyadic scale. */
   sample(logits: Int32Array, scale: { m: number; k: number }): number {
     const n = this.vocabSize;
@@ -50,13 +66,11 @@ export class IntegerSampler {
     const bits = hi > 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(prod);
     const u = Math.max(0, bits - 31);
     const m = Math.floor((prod + (u > 0 ? 2 ** (u - 1) : 0)) / 2 ** u);
-    const buf = this.runtime.arena.memory.buffer;
-    new Int32Array(buf, this.scoresAt, n).set(logits.subarray(0, n));
-    const s = new Int32Array(buf, this.scaleAt, 2);
+    const { scores, scaleView: s, probs: p } = this.views();
+    scores.set(logits.subarray(0, n));
     s[0] = m;
     s[1] = scale.k + this.invT.k - u;
     this.runtime.call('di_softmax_rows', this.scoresAt, 1, n, n, this.scaleAt, this.scaleAt + 4, 0, n, 0, this.probsAt, n, 2, this.scratchAt);
-    const p = new Uint16Array(buf, this.probsAt, n);
 
     // candidates: every token with a nonzero probability, most likely first (ties by id)
     let count = 0;

@@ -146,7 +146,7 @@ export class IntegerLlama implements LanguageModel {
   private readonly opScratch: number; // int32 [max(dim, hiddenDim, qDim) + 8]
   private readonly attnScratch: number;
   private i32: Int32Array; // view of the whole memory, rebuilt if anything grows memory later
-  private lastDyadic = { m: 1, k: 0 }; // scale of the logits last returned
+  private readonly lastDyadic = { m: 1, k: 0 }; // scale of the logits last returned (updated in place)
   private readonly logitsI32: Int32Array; // [vocabSize]
 
   constructor(runtime: DyadicRuntime, model: QuantizedLlama, mode: string, options: IntegerLlamaOptions = {}) {
@@ -421,7 +421,8 @@ export class IntegerLlama implements LanguageModel {
 
   forward(token: number, pos: number): Int32Array {
     const r = this.forwardInt(token, pos);
-    this.lastDyadic = { m: r.m, k: r.k };
+    this.lastDyadic.m = r.m;
+    this.lastDyadic.k = r.k;
     return r.logits;
   }
 
@@ -434,7 +435,8 @@ export class IntegerLlama implements LanguageModel {
       for (let i = 0; i < M; i++) {
         if (!onLogits && s + i < tokens.length - 1) continue;
         const r = this.rowLogits(i, kAdjust);
-        this.lastDyadic = { m: r.m, k: r.k };
+        this.lastDyadic.m = r.m;
+    this.lastDyadic.k = r.k;
         onLogits?.(s + i, r.logits);
       }
     }
