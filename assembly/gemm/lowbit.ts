@@ -22,8 +22,18 @@
 
 import { NR, hsum4, finish_row, channel_block } from "./tile";
 
-/** A tile's accumulators (up to 4 rows x 4 channels x i32x4) between its passes (static: the kernels allocate nothing). */
-const TILE_ACCS: usize = memory.data(256, 16);
+/**
+ * A tile's accumulators (up to 4 rows x 4 channels x i32x4) between its passes: 256 bytes the kernels
+ * never allocate. A global (one per instance) pointing at static data by default; in the shared-memory
+ * builds every thread's instance is given its own 256 bytes (set_tile_scratch), since the static area
+ * would be one buffer for all of them.
+ */
+let tileAccs: usize = memory.data(256, 16);
+
+/** Points this instance's low-bit tile scratch at `at` (256 bytes, 16-aligned); called once per thread. */
+export function set_tile_scratch(at: usize): void {
+  tileAccs = at;
+}
 
 // @ts-ignore: decorator
 @inline function block_k(bits: i32): i32 {
@@ -160,7 +170,7 @@ const TILE_ACCS: usize = memory.data(256, 16);
   bits: i32, a0: usize, aStride: i32, wt: usize, kp: i32, i: i32, n: i32,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
-  const accs = TILE_ACCS; // [4 rows][4 channels] x i32x4
+  const accs = tileAccs; // [4 rows][4 channels] x i32x4
   pass_4x1(bits, a0, <usize>aStride, wt, 0, kp, accs);
   pass_4x1(bits, a0, <usize>aStride, wt, 1, kp, accs + 16);
   pass_4x1(bits, a0, <usize>aStride, wt, 2, kp, accs + 32);
@@ -182,7 +192,7 @@ const TILE_ACCS: usize = memory.data(256, 16);
   bits: i32, a0: usize, a1: usize, wt: usize, kp: i32, i: i32, n: i32,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
-  const accs = TILE_ACCS;
+  const accs = tileAccs;
   pass_2x2(bits, a0, a1, wt, 0, kp, accs);
   pass_2x2(bits, a0, a1, wt, 2, kp, accs + 64);
   const c00 = v128.load(accs), c01 = v128.load(accs, 16), c10 = v128.load(accs, 32), c11 = v128.load(accs, 48);

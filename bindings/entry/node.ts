@@ -1,10 +1,34 @@
-// Node entry: reads the .wasm files that ship in dist/wasm/.
+// Node entry: reads the .wasm files that ship in dist/wasm/ and runs helper threads on worker_threads.
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { setModuleSource } from '../runtime/load.js';
+import { setThreadHost } from '../threads/pool.js';
 
-setModuleSource(async (build) => {
-  const url = new URL(`../../dist/wasm/${build}.wasm`, import.meta.url);
+setModuleSource(async (build, shared) => {
+  const url = new URL(`../../dist/wasm/${build}${shared ? '-threads' : ''}.wasm`, import.meta.url);
   return WebAssembly.compile(await readFile(url));
+});
+
+setThreadHost({
+  available: () => availableParallelism(),
+  start: (init) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./node-helper.js', import.meta.url));
+      const fail = (error: Error) => {
+        void worker.terminate();
+        reject(error);
+      };
+      worker.once('message', (m: { ready?: boolean; error?: string }) => {
+        if (!m.ready) return fail(new Error(m.error ?? 'helper thread did not start'));
+        worker.removeAllListeners('exit');
+        worker.unref(); // a pool must not keep the process alive
+        resolve({ terminate: () => void worker.terminate() });
+      });
+      worker.once('error', fail);
+      worker.once('exit', (code) => fail(new Error(`helper thread exited with code ${code} before it was ready`)));
+      worker.postMessage(init);
+    }),
 });
 
 export * from '../index.js';

@@ -10,6 +10,7 @@
 
 import type { DyadicRuntime } from '../runtime/instance.js';
 import type { PackedWeights } from './pack.js';
+import { runGemm, splitScratchBytes } from './parallel.js';
 
 export interface ActivationQuant {
   /** Zero point per row [M], -128..127 (default 0). */
@@ -107,6 +108,7 @@ export function matmul(
     const corrAt = arena.alloc(M * 4, 'row corrections'); // [M] int32 (kernel scratch)
     const pAt = arena.alloc(M * Np * 4, `int32 outputs [${M}, ${Np}]`); // [M][Np] int32
     const rangeAt = arena.alloc(M * 8, 'row ranges'); // [M] x (lo, hi) int32
+    const splitAt = arena.alloc(splitScratchBytes(runtime, M), 'helper thread row scratch'); // [helpers][M] x 3 int32
     const a = arena.i8(aAt, M * Kp);
     if (Kp === K) a.set(activations);
     else {
@@ -115,9 +117,7 @@ export function matmul(
     }
     arena.i32(zeroAt, M).set(zero);
     arena.i32(rangeAt, 2 * M).fill(0);
-    const args = [M, Np, Kp, aAt, Kp, packed.wAt, packed.wsumAt, packed.mantAt, packed.shift, zeroAt];
-    if (packed.bits === 8) runtime.call(packed.kernel, ...args, pAt, Np, rangeAt);
-    else runtime.call(packed.kernel, ...args, corrAt, pAt, Np, rangeAt);
+    runGemm(runtime, packed, { M, a: aAt, aStride: Kp, rowZero: zeroAt, corr: corrAt, out: pAt, outStride: Np, range: rangeAt }, splitAt);
 
     const expAdjust = packed.scale.k - packed.shift;
     if (output === 'int32') {

@@ -2,6 +2,7 @@
 
 import { WasmArena, MAX_WASM_BYTES } from './arena.js';
 import type { Build } from './features.js';
+import type { ThreadPool } from '../threads/pool.js';
 
 /** The raw exports of assembly/index.ts. Kernel files add their own entries (all take byte offsets). */
 export type KernelExports = WebAssembly.Exports & {
@@ -21,6 +22,9 @@ export class DyadicRuntime {
   readonly build: Build;
   readonly exports: KernelExports;
   readonly arena: WasmArena;
+  /** Helper threads sharing this runtime's memory (bindings/threads/), when it was loaded with threads > 1. */
+  pool: ThreadPool | undefined;
+  private heap: Int32Array | undefined;
 
   constructor(build: Build, exports: KernelExports, options: RuntimeOptions = {}) {
     const flavor = exports.build_flavor() === 1 ? 'relaxed' : 'simd';
@@ -28,6 +32,24 @@ export class DyadicRuntime {
     this.build = build;
     this.exports = exports;
     this.arena = new WasmArena(exports.memory, exports.heap_base(), options.memoryLimitBytes ?? MAX_WASM_BYTES);
+  }
+
+  /** Threads that run kernels: the main thread plus the pool's helpers. */
+  get threads(): number {
+    return 1 + (this.pool?.helpers ?? 0);
+  }
+
+  /** An int32 view of the whole memory, rebuilt only when memory has grown (for small per-call writes). */
+  heap32(): Int32Array {
+    const buffer = this.arena.memory.buffer;
+    if (this.heap?.buffer !== buffer) this.heap = new Int32Array(buffer);
+    return this.heap;
+  }
+
+  /** Ends the helper threads, if any (the runtime stays usable on one thread). */
+  close(): void {
+    this.pool?.close();
+    this.pool = undefined;
   }
 
   /**

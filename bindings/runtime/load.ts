@@ -4,12 +4,19 @@
 // cached per build, so a second runtime costs only an instantiation.
 
 import { resolveBuild, type Build, type BuildChoice } from './features.js';
-import { instantiateKernels, type DyadicRuntime, type RuntimeOptions } from './instance.js';
+import { DyadicRuntime, instantiateKernels, type KernelExports, type RuntimeOptions } from './instance.js';
+import { availableThreads, ThreadPool } from '../threads/pool.js';
+import { THREAD_TILE_SCRATCH, MAX_HELPERS } from '../threads/protocol.js';
+import { MAX_WASM_BYTES } from './arena.js';
 
-export type ModuleSource = (build: Build) => Promise<WebAssembly.Module>;
+/**
+ * Where a build's compiled module comes from. `shared`: the shared-memory twin (asconfig targets
+ * simd-threads, relaxed-threads), which imports its memory so that helper threads can share it.
+ */
+export type ModuleSource = (build: Build, shared: boolean) => Promise<WebAssembly.Module>;
 
 let source: ModuleSource | undefined;
-const compiled = new Map<Build, Promise<WebAssembly.Module>>();
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /** Called once by the host entry (node, browser, workerd). */
 export function setModuleSource(next: ModuleSource): void {
@@ -20,21 +27,51 @@ export function setModuleSource(next: ModuleSource): void {
 export interface LoadOptions extends RuntimeOptions {
   /** 'auto' (default) picks relaxed SIMD when the engine validates it, else SIMD128. */
   build?: BuildChoice;
+  /**
+   * Threads that run kernels (default 1). 'auto': as many as this host offers (cores in Node; in
+   * browsers only when crossOriginIsolated; always 1 in Workers). More than the host offers is capped.
+   * Results are bit-identical for every thread count.
+   */
+  threads?: number | 'auto';
 }
 
-export function compileKernels(build: Build): Promise<WebAssembly.Module> {
+export function compileKernels(build: Build, shared = false): Promise<WebAssembly.Module> {
   if (!source) throw new Error('dyadic: no wasm module source registered; import dyadic through its package entry');
-  let module = compiled.get(build);
+  const key = shared ? `${build}-threads` : build;
+  let module = compiled.get(key);
   if (!module) {
-    module = source(build);
-    compiled.set(build, module);
-    module.catch(() => compiled.delete(build));
+    module = source(build, shared);
+    compiled.set(key, module);
+    module.catch(() => compiled.delete(key));
   }
   return module;
+}
+
+/** The thread count a load asks for, checked and capped at what the host offers. */
+export function resolveThreads(choice: number | 'auto' = 1): number {
+  const offered = availableThreads();
+  if (choice === 'auto') return Math.min(offered, MAX_HELPERS + 1);
+  if (!Number.isSafeInteger(choice) || choice < 1) {
+    throw new RangeError(`dyadic: threads must be a positive integer or 'auto', got ${String(choice)}`);
+  }
+  return Math.min(choice, offered, MAX_HELPERS + 1);
 }
 
 /** Instantiates the kernels: the build resolved from `options.build`, with a fresh memory. */
 export async function loadRuntime(options: LoadOptions = {}): Promise<DyadicRuntime> {
   const build = resolveBuild(options.build);
-  return instantiateKernels(await compileKernels(build), build, options);
+  const threads = resolveThreads(options.threads);
+  if (threads === 1) return instantiateKernels(await compileKernels(build), build, options);
+
+  // Shared memory: one WebAssembly.Memory, one instance per thread. Each helper instantiates the same
+  // module on it (re-writing only the static data below the heap base, before any kernel runs) and gets
+  // its own kernel scratch from the arena.
+  const module = await compileKernels(build, true);
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_WASM_BYTES / 65536, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const runtime = new DyadicRuntime(build, instance.exports as KernelExports, options);
+  const scratch = Array.from({ length: threads - 1 }, (_, i) => runtime.arena.alloc(THREAD_TILE_SCRATCH, `helper thread ${i + 1} scratch`, 64));
+  const kernels = Object.keys(instance.exports).filter((name) => typeof instance.exports[name] === 'function');
+  runtime.pool = await ThreadPool.start(module, memory, kernels, scratch);
+  return runtime;
 }

@@ -8,6 +8,7 @@
 // the residual stream x is int32 with per-row (m, k), real = x * m / 2^k, |x| < 2^30.
 import type { DyadicRuntime } from '../../runtime/instance.js';
 import { packWeights, blockK, type PackedWeights } from '../../gemm/pack.js';
+import { runGemm, splitScratchBytes } from '../../gemm/parallel.js';
 import { packBlockCsr } from '../../sparse/pack.js';
 import { SparseLinear } from '../../sparse/spmm.js';
 import { toDyadicShared } from '../../quant/dyadic.js';
@@ -142,6 +143,7 @@ export class IntegerLlama implements LanguageModel {
   private readonly pStride: number;
   private readonly range: number; // int32 [B, 2]
   private readonly corr: number; // int32 [B]
+  private readonly splitScratch: number; // int32 [helpers][B] x 3: helper threads' row ranges and corrections
   private readonly pos: number; // int32 [B]
   private readonly opScratch: number; // int32 [max(dim, hiddenDim, qDim) + 8]
   private readonly attnScratch: number;
@@ -230,6 +232,7 @@ export class IntegerLlama implements LanguageModel {
     this.p = arena.alloc(B * maxNp * 4, 'matmul accumulators');
     this.range = arena.alloc(B * 8, 'row ranges');
     this.corr = arena.alloc(B * 4, 'row corrections');
+    this.splitScratch = arena.alloc(splitScratchBytes(runtime, B), 'helper thread row scratch');
     this.pos = arena.alloc(B * 4, 'positions');
     this.opScratch = arena.alloc((Math.max(c.dim, c.hiddenDim, qDim) + 8) * 4, 'operator scratch', 16);
     this.attnScratch = arena.alloc(attentionScratchBytes(this.maxPositions, c.nHeads, c.headDim), 'attention scratch', 16);
@@ -264,10 +267,7 @@ export class IntegerLlama implements LanguageModel {
       this.checkMemory(); // the sparse call takes scratch from the arena
       return;
     }
-    const w = l.dense!;
-    const args = [M, w.Np, w.Kp, a.at, a.stride, w.wAt, w.wsumAt, w.mantAt, w.shift, a.z];
-    if (w.bits === 8) rt.call(w.kernel, ...args, this.p, this.pStride, this.range);
-    else rt.call(w.kernel, ...args, this.corr, this.p, this.pStride, this.range);
+    runGemm(rt, l.dense!, { M, a: a.at, aStride: a.stride, rowZero: a.z, corr: this.corr, out: this.p, outStride: this.pStride, range: this.range }, this.splitScratch);
   }
 
   /** Below 8 activation bits, the rows that feed a matmul are brought to 2^bits levels (assembly/levels.ts). */
