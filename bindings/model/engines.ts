@@ -13,6 +13,8 @@ import type { TokenSampler } from './generate.js';
 export interface EngineOptions {
   /** Positions to plan the KV cache for (default: the model's context length). */
   maxPositions?: number;
+  /** Kernel threads of an integer engine (see IntegerEngineOptions.threads); the float32 reference ignores it. */
+  threads?: number | 'auto';
 }
 
 export type EngineFactory = (model: LoadedModel, options: EngineOptions) => LanguageModel | Promise<LanguageModel>;

@@ -1,6 +1,8 @@
-// The demo page: load a model (the bundled GGUF or a local file), pick a mode and a kernel build, and
-// stream a story token by token with its speed. Everything runs in this page's thread; generation yields
-// to the browser every frame so the text and the rate repaint while tokens are being made.
+// The demo page: load a model (the bundled GGUF or a local file), pick a mode, a kernel build and a thread
+// count, and stream a story token by token with its speed. Generation runs on this page's thread and
+// yields to the browser every frame so the text and the rate repaint while tokens are being made; with
+// more than one thread, helper Web Workers share the wasm memory and take slices of each large GEMM
+// (only in a cross-origin isolated page: elsewhere there is no SharedArrayBuffer and one thread runs).
 import {
   loadModel,
   engineModes,
@@ -9,6 +11,7 @@ import {
   createSampler,
   generateSteps,
   relaxedSimdSupported,
+  availableThreads,
 } from 'dyadic';
 
 const $ = (id) => document.getElementById(id);
@@ -19,7 +22,7 @@ const FRAME_MS = 16;
 
 let model; // the LoadedModel in use
 let modelName = '';
-const engines = new Map(); // `${modelName}|${mode}|${build}` -> engine (each call to generate restarts at position 0)
+const engines = new Map(); // `${modelName}|${mode}|${build}|${threads}` -> engine (each call to generate restarts at position 0)
 let stopRequested = false;
 
 function setStatus(text, state) {
@@ -38,18 +41,19 @@ async function loadSelectedModel() {
   model = loadModel({ bytes, file: fromFile ? file.name : 'stories260K.gguf' });
   if (!model.tokenizer) throw new Error(`${name} has no tokenizer in it`);
   modelName = name;
+  for (const engine of engines.values()) engine.runtime?.close(); // ends its helper Web Workers, if any
   engines.clear();
 }
 
-async function engineFor(mode, build) {
-  const key = `${modelName}|${mode}|${build}`;
+async function engineFor(mode, build, threads) {
+  const key = `${modelName}|${mode}|${build}|${threads}`;
   let engine = engines.get(key);
   if (!engine) {
     setStatus(mode === 'float32' ? 'preparing float32…' : `quantizing ${modelName} to ${mode}…`, 'loading');
     await new Promise((r) => setTimeout(r, 0)); // paint the message before the synchronous work
     const maxPositions = Math.min(model.config.contextLength, MAX_POSITIONS);
     // float32 is the JavaScript reference; every other mode runs on the wasm kernels of the chosen build.
-    engine = mode === 'float32' ? await createEngine(mode, model, { maxPositions }) : await createIntegerEngine(mode, model, { maxPositions, build });
+    engine = mode === 'float32' ? await createEngine(mode, model, { maxPositions }) : await createIntegerEngine(mode, model, { maxPositions, build, threads });
     engines.set(key, engine);
   }
   return engine;
@@ -61,10 +65,23 @@ function readNumber(id) {
   return value;
 }
 
-function engineLine(engine, mode) {
-  const build = engine.runtime ? `${engine.runtime.build} build` : 'JavaScript float32 (no wasm)';
+/** The thread count control's value: 'auto' or a positive integer. */
+function readThreads() {
+  const value = $('threads').value;
+  return value === 'auto' ? value : Number(value);
+}
+
+/** What runs: the mode, the build and the threads actually started (which may be fewer than asked for). */
+function engineLine(engine, mode, threads) {
+  if (!engine.runtime) return `mode ${mode} · JavaScript float32 (no wasm), 1 thread`;
+  const running = engine.runtime.threads;
+  const fewer = threads !== 'auto' && running < threads ? ` (${threads} asked; ${isolationNote()})` : '';
   const memory = engine.memoryBytes ? `, ${(engine.memoryBytes / 2 ** 20).toFixed(1)} MiB wasm memory` : '';
-  return `mode ${mode} · ${build}${memory}`;
+  return `mode ${mode} · ${engine.runtime.build} build, ${running} thread${running === 1 ? '' : 's'}${fewer}${memory}`;
+}
+
+function isolationNote() {
+  return globalThis.crossOriginIsolated ? `${availableThreads()} available here` : 'page not cross-origin isolated';
 }
 
 async function run() {
@@ -77,13 +94,14 @@ async function run() {
     await loadSelectedModel();
     const mode = $('mode').value;
     const build = $('build').value;
+    const threads = readThreads();
     const options = { temperature: readNumber('temperature'), topP: readNumber('topP'), seed: readNumber('seed') };
     const maxTokens = readNumber('maxTokens');
-    const engine = await engineFor(mode, build);
+    const engine = await engineFor(mode, build, threads);
     const sampler = createSampler(engine, options);
     const steps = generateSteps(engine, model.tokenizer, sampler, { prompt: $('prompt').value, maxTokens });
     const decoder = new TextDecoder();
-    const describe = engineLine(engine, mode);
+    const describe = engineLine(engine, mode, threads);
     setStatus(`${describe} · generating…`, 'running');
     let pieces = 0;
     let started = 0;
@@ -110,7 +128,10 @@ async function run() {
     const rate = Number.isFinite(tokensPerSecond) ? tokensPerSecond.toFixed(0) : '–';
     setStatus(`${describe} · ${promptTokens} prompt + ${tokens.length} sampled tokens · ${rate} tokens/s · seed ${options.seed}`, 'done');
     // For the test (test/runtimes/web-demo.test.ts) and the curious: what was generated, exactly.
-    window.__dyadicDemo = { tokens, text, tokensPerSecond, mode, build: engine.runtime?.build ?? 'none', seed: options.seed, maxPositions: engine.maxPositions };
+    window.__dyadicDemo = {
+      tokens, text, tokensPerSecond, mode, build: engine.runtime?.build ?? 'none', threads: engine.runtime?.threads ?? 1,
+      seed: options.seed, maxPositions: engine.maxPositions,
+    };
   } catch (e) {
     console.error(e);
     setStatus(`error: ${e.message}`, 'error');
@@ -123,6 +144,7 @@ async function run() {
 for (const mode of engineModes()) $('mode').append(new Option(mode, mode, mode === 'w8a8', mode === 'w8a8'));
 $('build').options[0].textContent = `auto (${relaxedSimdSupported() ? 'relaxed' : 'simd'} here)`;
 if (!relaxedSimdSupported()) $('build').querySelector('option[value=relaxed]').disabled = true;
+$('threads').options[0].textContent = `auto (${availableThreads()} here)`;
 $('controls').addEventListener('submit', (e) => {
   e.preventDefault();
   run();
@@ -130,4 +152,8 @@ $('controls').addEventListener('submit', (e) => {
 $('stop').addEventListener('click', () => (stopRequested = true));
 $('file').addEventListener('change', () => (document.querySelector('input[name=source][value=file]').checked = true));
 $('generate').disabled = false;
-setStatus(`ready · relaxed SIMD ${relaxedSimdSupported() ? 'available' : 'not available'} in this browser`, 'ready');
+setStatus(
+  `ready · relaxed SIMD ${relaxedSimdSupported() ? 'available' : 'not available'} in this browser · ` +
+    (globalThis.crossOriginIsolated ? `cross-origin isolated: up to ${availableThreads()} threads` : 'not cross-origin isolated: 1 thread'),
+  'ready',
+);

@@ -13,14 +13,24 @@ export interface IntegerEngineOptions {
   build?: BuildChoice;
   /** Cap on the engine's wasm memory (a Worker's 128 MB less what JavaScript holds); refused up front if short. */
   memoryLimitBytes?: number;
+  /**
+   * Threads that run the engine's kernels (default 1; 'auto': what the host offers, which in a browser
+   * means cross-origin isolated pages only). The engine's runtime says how many run: `engine.runtime.threads`.
+   */
+  threads?: number | 'auto';
 }
 
 export async function createIntegerEngine(mode: IntegerMode, model: LoadedModel, o: IntegerEngineOptions = {}): Promise<IntegerLlama> {
   if (model.quantized && model.quantized.mode !== mode) {
     throw new InvalidInputError(`${model.file} is quantized as ${model.quantized.mode}; run it with --mode ${model.quantized.mode} (or float32)`);
   }
-  const runtime = await loadRuntime({ build: o.build, memoryLimitBytes: o.memoryLimitBytes });
-  return new IntegerLlama(runtime, quantizeForMode(mode, model), mode, { maxPositions: o.maxPositions });
+  const runtime = await loadRuntime({ build: o.build, memoryLimitBytes: o.memoryLimitBytes, threads: o.threads });
+  try {
+    return new IntegerLlama(runtime, quantizeForMode(mode, model), mode, { maxPositions: o.maxPositions });
+  } catch (e) {
+    runtime.close(); // a refused plan must not leave helper threads running (they keep Node alive)
+    throw e;
+  }
 }
 
 /**

@@ -9,13 +9,18 @@ export interface DemoResult {
   tokensPerSecond: number;
   mode: string;
   build: string;
+  /** Threads the engine runs (runtime.threads): 1 + its helper Web Workers. */
+  threads: number;
   seed: number;
 }
 
-/** Fills the controls, presses Generate and waits for the page to finish. */
-export async function generateOnPage(page: Page, r: GenerationRequest, build: string): Promise<{ result: DemoResult; status: string; output: string }> {
+/** Fills the controls, presses Generate and waits for the page to finish. `threads`: 'auto' or a count. */
+export async function generateOnPage(
+  page: Page, r: GenerationRequest, build: string, threads = '1',
+): Promise<{ result: DemoResult; status: string; output: string }> {
   await page.selectOption('#mode', r.mode);
   await page.selectOption('#build', build);
+  await page.selectOption('#threads', threads);
   await page.fill('#prompt', r.prompt);
   await page.fill('#maxTokens', String(r.maxTokens));
   await page.fill('#temperature', String(r.temperature));
