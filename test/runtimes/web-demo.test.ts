@@ -1,6 +1,8 @@
 // examples/web in real Chromium (Debian's, headless, through playwright-core) against a loopback server of
 // the repository root: the page imports dyadic's browser entry unbundled (an import map), is driven
 // through its controls like a user would, and must print Node's tokens for the same model, mode and seed.
+// A second server sends COOP/COEP, so the page there is cross-origin isolated and runs helper Web Workers
+// on shared wasm memory: two threads must print the same tokens as Node's single thread.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,20 +18,29 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 suite('examples/web in Chromium', () => {
   let server: StaticServer;
   let browser: Browser;
+  let isolatedServer: StaticServer;
   let page: Page;
+  let isolatedPage: Page;
   const errors: string[] = [];
+  const openDemo = async (at: StaticServer): Promise<Page> => {
+    const p = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await p.goto(`${at.url}/examples/web/index.html`);
+    await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 20_000 });
+    return p;
+  };
   beforeAll(async () => {
     server = await serveRepo();
+    isolatedServer = await serveRepo({}, { isolated: true });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${server.url}/examples/web/index.html`);
-    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 20_000 });
+    page = await openDemo(server);
+    isolatedPage = await openDemo(isolatedServer);
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await isolatedServer?.close();
   });
 
   it('generates a fixed-seed w8a8 story on the simd build equal to Node, showing tokens/s, mode and build', async () => {
@@ -39,7 +50,8 @@ suite('examples/web in Chromium', () => {
     expect(result.tokens).toEqual(want.tokens);
     expect(output).toBe(want.text);
     expect(result.build).toBe('simd');
-    expect(status).toMatch(/^mode w8a8 · simd build, [\d.]+ MiB wasm memory · \d+ prompt \+ 150 sampled tokens · \d+ tokens\/s · seed 42$/);
+    expect(result.threads).toBe(1);
+    expect(status).toMatch(/^mode w8a8 · simd build, 1 thread, [\d.]+ MiB wasm memory · \d+ prompt \+ 150 sampled tokens · \d+ tokens\/s · seed 42$/);
     expect(errors).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: ARTIFACTS + 'web-demo.png', fullPage: true });
@@ -65,6 +77,38 @@ suite('examples/web in Chromium', () => {
     const b = await generateOnPage(page, w8, 'relaxed');
     expect(b.result.tokens).toEqual(a.result.tokens);
     expect(a.result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(w8)).tokens);
+    expect(errors).toEqual([]);
+  });
+
+  it('runs two threads in a cross-origin isolated page (helper Web Workers), w8a8 and w4a8 equal to Node for a fresh seed', async () => {
+    expect(await isolatedPage.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await isolatedPage.textContent('#status')).toMatch(/cross-origin isolated: up to \d+ threads$/);
+    const prompt = 'Lily and Tom went to the park. They saw a big dog'; // a longer prefill: more GEMMs big enough to split
+    for (const [mode, build] of [['w8a8', 'relaxed'], ['w4a8', 'simd']] as const) {
+      const request: GenerationRequest = { prompt, mode, maxTokens: 120, temperature: 0.9, topP: 0.9, seed: freshSeed() };
+      const { result, status, output } = await generateOnPage(isolatedPage, request, build, '2');
+      expect(result.threads, status).toBe(2);
+      expect(status).toMatch(new RegExp(`^mode ${mode} · ${build} build, 2 threads, [\\d.]+ MiB wasm memory · \\d+ prompt \\+ 120 sampled tokens · \\d+ tokens/s`));
+      const want = await nodeGeneration(request);
+      expect(result.tokens, `${mode} seed ${request.seed}`).toEqual(want.tokens);
+      expect(output).toBe(want.text);
+    }
+    expect(errors).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await isolatedPage.screenshot({ path: ARTIFACTS + 'web-demo-threads.png', fullPage: true });
+  });
+
+  it("falls back to one thread where the page is not cross-origin isolated ('auto', or 2 asked), with Node's tokens", async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    const request: GenerationRequest = { prompt: 'Once upon a time', mode: 'w8a8', maxTokens: 80, temperature: 0.9, topP: 0.9, seed: freshSeed() };
+    const auto = await generateOnPage(page, request, 'relaxed', 'auto');
+    expect(auto.result.threads).toBe(1);
+    expect(auto.status).toMatch(/^mode w8a8 · relaxed build, 1 thread, /);
+    expect(auto.result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
+    const asked = await generateOnPage(page, { ...request, mode: 'w4a8' }, 'simd', '2');
+    expect(asked.result.threads).toBe(1);
+    expect(asked.status).toMatch(/^mode w4a8 · simd build, 1 thread \(2 asked; page not cross-origin isolated\), /);
+    expect(asked.result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration({ ...request, mode: 'w4a8' })).tokens);
     expect(errors).toEqual([]);
   });
 });
