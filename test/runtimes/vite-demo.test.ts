@@ -1,9 +1,11 @@
 // The demo page bundled by Vite (the version vitest itself runs on), as an app that installed dyadic would
 // bundle it: `import ... from 'dyadic'` resolves through node_modules and the package's `browser` export
 // condition, and Vite must turn the entry's `new URL('../../dist/wasm/*.wasm', import.meta.url)` into
-// emitted assets. The built page then runs in Chromium and must print Node's tokens.
+// emitted assets, and the helper thread's `new Worker(new URL('./browser-helper.js', import.meta.url))` into
+// a bundled worker script. The built page then runs in Chromium, served cross-origin isolated (COOP/COEP)
+// so it can run threads, and must print Node's tokens on one thread and on two.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +43,7 @@ suite('examples/web bundled by Vite', () => {
       build: { outDir: join(repo, OUT), emptyOutDir: true, target: 'es2022' },
     });
     assets = readdirSync(join(repo, OUT, 'assets'));
-    server = await serveRepo();
+    server = await serveRepo({}, { isolated: true });
     browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
@@ -54,11 +56,18 @@ suite('examples/web bundled by Vite', () => {
     await server?.close();
   });
 
-  it('emits both wasm builds and the model as assets, and bundles dyadic into the page script', () => {
+  it('emits the four wasm builds, the helper worker and the model as assets, and bundles dyadic into the page script', () => {
     expect(assets.filter((a) => /^simd-(?!threads).*\.wasm$/.test(a))).toHaveLength(1);
     expect(assets.filter((a) => /^relaxed-(?!threads).*\.wasm$/.test(a))).toHaveLength(1);
+    expect(assets.filter((a) => /^simd-threads-.*\.wasm$/.test(a))).toHaveLength(1);
+    expect(assets.filter((a) => /^relaxed-threads-.*\.wasm$/.test(a))).toHaveLength(1);
     expect(assets.filter((a) => /^stories260K-.*\.gguf$/.test(a))).toHaveLength(1);
-    expect(assets.filter((a) => a.endsWith('.js'))).toHaveLength(1);
+    // The page script and the helper thread's worker script (Vite bundles what it imports into it).
+    const scripts = assets.filter((a) => a.endsWith('.js'));
+    expect(scripts).toHaveLength(2);
+    const helper = scripts.filter((a) => /^browser-helper-.*\.js$/.test(a));
+    expect(helper).toHaveLength(1);
+    expect(readFileSync(join(repo, OUT, 'assets', helper[0]), 'utf8')).not.toMatch(/^\s*import\b|\bimport\s*["'{*]/m); // self-contained
   });
 
   for (const [mode, build] of [['w8a8', 'relaxed'], ['w4a8', 'simd']] as const) {
@@ -70,4 +79,14 @@ suite('examples/web bundled by Vite', () => {
       expect(errors).toEqual([]);
     });
   }
+
+  it('runs two threads (the emitted helper worker on shared memory) equal to Node for a fresh seed', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const request: GenerationRequest = { prompt: 'Lily and Tom went to the park. They saw a big dog', mode: 'w8a8', maxTokens: 100, temperature: 0.9, topP: 0.9, seed: freshSeed() };
+    const { result, status } = await generateOnPage(page, request, 'relaxed', '2');
+    expect(result.threads, status).toBe(2);
+    expect(status).toMatch(/^mode w8a8 · relaxed build, 2 threads, /);
+    expect(result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
+    expect(errors).toEqual([]);
+  });
 });
