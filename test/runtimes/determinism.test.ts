@@ -1,7 +1,9 @@
 // Bit-exact integer logits everywhere: the same probe (below, as source text so every host runs the very
 // same code) hashes the int32 logits and per-row (m, k) of a prefill and of one decode step, for fixed
 // prompts in modes w8a8 and w4a8 on both kernel builds, in Node, in Chromium and in workerd. All hosts and
-// both builds must give the same hash for each (mode, prompt).
+// both builds must give the same hash for each (mode, prompt). Chromium runs the probe a second time in a
+// cross-origin isolated page with two threads (helper Web Workers on shared memory, GEMMs split by output
+// channels): the same hashes again.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as dyadic from '../../dist/entry/node.js';
 import { chromiumAvailable, launchChromium, serveRepo } from '../helpers/chromium.js';
@@ -10,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { modelBytes, MODEL_PATH } from './helpers/reference.js';
 
 const PROMPTS = ['Once upon a time', 'Lily and Tom went to the park. They saw a big dog'];
-const CASES = ['w8a8', 'w4a8'].flatMap((mode) => ['simd', 'relaxed'].flatMap((build) => PROMPTS.map((prompt) => ({ mode, build, prompt }))));
+const CASES = ['w8a8', 'w4a8'].flatMap((mode) => ['simd', 'relaxed'].flatMap((build) => PROMPTS.map((prompt) => ({ mode, build, prompt, threads: 1 }))));
+const THREADED_CASES = CASES.map((c) => ({ ...c, threads: 2 }));
 
 const PROBE = `
 /** FNV-1a (32-bit) over the little-endian bytes of each array in turn. */
@@ -25,23 +28,31 @@ function fnv1a(arrays) {
 async function logitHashes(d, bytes, cases) {
   const model = d.loadModel({ bytes, file: 'stories260K.gguf' });
   const out = [];
-  for (const { mode, build, prompt } of cases) {
-    const engine = await d.createIntegerEngine(mode, model, { maxPositions: 64, build });
+  for (const { mode, build, prompt, threads } of cases) {
+    const engine = await d.createIntegerEngine(mode, model, { maxPositions: 64, build, threads });
+    // Count the calls handed to helper threads: a threaded run must really have split work.
+    let dispatches = 0;
+    const pool = engine.runtime.pool;
+    if (pool) {
+      const dispatch = pool.dispatch.bind(pool);
+      pool.dispatch = () => { dispatches++; dispatch(); };
+    }
     const tokens = model.tokenizer.encode(prompt, { bos: true });
     const prefill = engine.forwardIntRows(tokens, 0); // logits int32 [rows, vocab], m and k int32 [rows]
     const prefillHash = fnv1a([prefill.logits, prefill.m, prefill.k]); // hashed before the next call reuses memory
     const lastRow = Array.from(prefill.logits.subarray(prefill.logits.length - model.config.vocabSize));
     const step = engine.forwardIntRows([lastRow.indexOf(Math.max(...lastRow))], tokens.length); // greedy next token
     out.push({
-      mode, build: engine.runtime.build, prompt, rows: prefill.m.length,
+      mode, build: engine.runtime.build, prompt, rows: prefill.m.length, threads: engine.runtime.threads, dispatches,
       distinctLogits: new Set(lastRow).size,
       hash: fnv1a([new Uint32Array([Number.parseInt(prefillHash, 16)]), step.logits, step.m, step.k]),
     });
+    engine.runtime.close(); // ends its helper threads, if any
   }
   return out;
 }`;
 
-type Result = { mode: string; build: string; prompt: string; rows: number; distinctLogits: number; hash: string };
+type Result = { mode: string; build: string; prompt: string; rows: number; threads: number; dispatches: number; distinctLogits: number; hash: string };
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
 const [fnv1a, logitHashes] = new Function(`${PROBE}; return [fnv1a, logitHashes];`)() as [
   (arrays: Uint8Array[]) => string,
@@ -74,27 +85,33 @@ export default {
 
     let chromium: Promise<unknown> = Promise.resolve();
     if (chromiumAvailable() || process.env.CI) {
-      const server = await serveRepo({
-        '/determinism.html': `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">
+      const probePage = (cases: unknown) => `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">
 import * as d from '/dist/entry/browser.js';
 ${PROBE}
 const bytes = new Uint8Array(await (await fetch('/models/stories260K.gguf')).arrayBuffer());
-window.__result = await logitHashes(d, bytes, ${JSON.stringify(CASES)});
-</script>`,
-      });
+window.__result = await logitHashes(d, bytes, ${JSON.stringify(cases)});
+</script>`;
+      const server = await serveRepo({ '/determinism.html': probePage(CASES) });
+      // COOP/COEP make the page cross-origin isolated: the only way it gets shared memory for threads.
+      const isolated = await serveRepo({ '/determinism.html': probePage(THREADED_CASES) }, { isolated: true });
       const browser = await launchChromium();
+      const run = async (url: string): Promise<Result[]> => {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${url}/determinism.html`);
+        await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result, null, { timeout: 30_000 });
+        expect(errors).toEqual([]);
+        return page.evaluate(() => (window as unknown as { __result: Result[] }).__result);
+      };
       chromium = (async () => {
         try {
-          const page = await browser.newPage();
-          const errors: string[] = [];
-          page.on('pageerror', (e) => errors.push(e.message));
-          await page.goto(`${server.url}/determinism.html`);
-          await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result, null, { timeout: 20_000 });
-          expect(errors).toEqual([]);
-          hosts.chromium = await page.evaluate(() => (window as unknown as { __result: Result[] }).__result);
+          hosts.chromium = await run(server.url);
+          hosts['chromium 2 threads'] = await run(isolated.url);
         } finally {
           await browser.close();
           await server.close();
+          await isolated.close();
         }
       })();
     }
@@ -109,19 +126,26 @@ window.__result = await logitHashes(d, bytes, ${JSON.stringify(CASES)});
   });
 
   it('runs every case where it was asked to, on real logits', () => {
-    expect(Object.keys(hosts).sort()).toEqual(chromiumAvailable() || process.env.CI ? ['chromium', 'node', 'workerd'] : ['node', 'workerd']);
+    expect(Object.keys(hosts).sort()).toEqual(
+      chromiumAvailable() || process.env.CI ? ['chromium', 'chromium 2 threads', 'node', 'workerd'] : ['node', 'workerd'],
+    );
     for (const [host, results] of Object.entries(hosts)) {
       expect(results.map((r) => `${r.mode} ${r.build} ${r.prompt}`), host).toEqual(CASES.map((c) => `${c.mode} ${c.build} ${c.prompt}`));
+      const threaded = host === 'chromium 2 threads';
       for (const r of results) {
         expect(r.rows).toBeGreaterThan(3);
         expect(r.distinctLogits, `${host} ${r.mode} ${r.build}`).toBeGreaterThan(100); // not a constant or empty row
+        expect(r.threads, `${host} ${r.mode} ${r.build}`).toBe(threaded ? 2 : 1);
+        // Two threads: the helper really took slices of the prefill's GEMMs (one thread never dispatches).
+        if (threaded) expect(r.dispatches, `${host} ${r.mode} ${r.build} "${r.prompt}"`).toBeGreaterThan(0);
+        else expect(r.dispatches).toBe(0);
       }
     }
   });
 
   for (const mode of ['w8a8', 'w4a8']) {
     for (const prompt of PROMPTS) {
-      it(`${mode} "${prompt}": one hash for Node, Chromium and workerd on the simd and relaxed builds`, () => {
+      it(`${mode} "${prompt}": one hash for Node, Chromium (1 and 2 threads) and workerd on the simd and relaxed builds`, () => {
         const hashes = Object.entries(hosts).flatMap(([host, results]) =>
           results.filter((r) => r.mode === mode && r.prompt === prompt).map((r) => ({ where: `${host} ${r.build}`, hash: r.hash })),
         );
