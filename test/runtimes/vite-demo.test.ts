@@ -3,13 +3,14 @@
 // condition, and Vite must turn the entry's `new URL('../../dist/wasm/*.wasm', import.meta.url)` into
 // emitted assets, and the helper thread's `new Worker(new URL('./browser-helper.js', import.meta.url))` into
 // a bundled worker script. The built page then runs in Chromium, served cross-origin isolated (COOP/COEP)
-// so it can run threads, and must print Node's tokens on one thread and on two.
+// so it can run threads, and must print Node's tokens on one thread and on two. The Vite dev server, with
+// dyadic copied into node_modules as npm installs it (so Vite pre-bundles it into .vite/deps), must too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, createServer } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
 import { generateOnPage } from './helpers/demo-page.js';
@@ -18,22 +19,30 @@ import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from '.
 const suite = chromiumAvailable() || process.env.CI ? describe : describe.skip;
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = 'test-artifacts/vite-web'; // inside the served repository root, gitignored
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/** An app directory laid out like the repository (the page finds the model at ../../models/). */
+function demoApp(): string {
+  const app = mkdtempSync(join(tmpdir(), 'dyadic-vite-'));
+  mkdirSync(join(app, 'examples/web'), { recursive: true });
+  mkdirSync(join(app, 'models'));
+  mkdirSync(join(app, 'node_modules'));
+  for (const f of ['index.html', 'app.js']) copyFileSync(join(repo, 'examples/web', f), join(app, 'examples/web', f));
+  copyFileSync(fileURLToPath(MODEL_PATH), join(app, 'models/stories260K.gguf'));
+  return app;
+}
 
 suite('examples/web bundled by Vite', () => {
   let server: StaticServer;
   let browser: Browser;
   let page: Page;
   let assets: string[];
+  const apps: string[] = [];
   const errors: string[] = [];
   beforeAll(async () => {
-    // An app directory laid out like the repository (the page finds the model at ../../models/) whose
-    // node_modules/dyadic is this package.
-    const app = mkdtempSync(join(tmpdir(), 'dyadic-vite-'));
-    mkdirSync(join(app, 'examples/web'), { recursive: true });
-    mkdirSync(join(app, 'models'));
-    mkdirSync(join(app, 'node_modules'));
-    for (const f of ['index.html', 'app.js']) copyFileSync(join(repo, 'examples/web', f), join(app, 'examples/web', f));
-    copyFileSync(fileURLToPath(MODEL_PATH), join(app, 'models/stories260K.gguf'));
+    // node_modules/dyadic is this package (linked).
+    const app = demoApp();
+    apps.push(app);
     symlinkSync(repo, join(app, 'node_modules/dyadic'), 'dir');
     await build({
       root: join(app, 'examples/web'),
@@ -54,6 +63,7 @@ suite('examples/web bundled by Vite', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    for (const app of apps) rmSync(app, { recursive: true, force: true });
   });
 
   it('emits the four wasm builds, the helper worker and the model as assets, and bundles dyadic into the page script', () => {
@@ -88,5 +98,42 @@ suite('examples/web bundled by Vite', () => {
     expect(status).toMatch(/^mode w8a8 · relaxed build, 2 threads, /);
     expect(result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
     expect(errors).toEqual([]);
+  });
+
+  it('works on the Vite dev server with dyadic installed in node_modules (pre-bundled): two threads, Node\'s tokens', async () => {
+    // What npm installs (package.json `files`): the package.json and the built dist/ (its .js, .d.ts, .wasm).
+    const app = demoApp();
+    apps.push(app);
+    const installed = join(app, 'node_modules/dyadic');
+    mkdirSync(installed);
+    copyFileSync(join(repo, 'package.json'), join(installed, 'package.json'));
+    cpSync(join(repo, 'dist'), join(installed, 'dist'), { recursive: true, filter: (f) => !/\.(wat|map)$/.test(f) });
+    const dev = await createServer({
+      root: join(app, 'examples/web'),
+      configFile: false,
+      logLevel: 'silent',
+      // fs.allow: the page's model sits at ../../models/, outside the root (an app's workspace would hold both).
+      server: { host: '127.0.0.1', port: 0, headers: ISOLATION_HEADERS, fs: { allow: [app] } },
+    });
+    await dev.listen();
+    const devPage = await browser.newPage();
+    const devErrors: string[] = [];
+    const prebundled: string[] = [];
+    devPage.on('pageerror', (e) => devErrors.push(e.message));
+    devPage.on('console', (m) => m.type() === 'error' && devErrors.push(m.text()));
+    devPage.on('response', (r) => r.url().includes('/.vite/deps/dyadic') && prebundled.push(r.url()));
+    try {
+      await devPage.goto(dev.resolvedUrls!.local[0]);
+      await devPage.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+      expect(prebundled.length, 'dyadic served from .vite/deps (pre-bundled)').toBeGreaterThan(0);
+      const request: GenerationRequest = { prompt: 'Lily and Tom went to the park. They saw a big dog', mode: 'w4a8', maxTokens: 80, temperature: 0.9, topP: 0.9, seed: freshSeed() };
+      const { result, status } = await generateOnPage(devPage, request, 'simd', '2');
+      expect(result.threads, status).toBe(2);
+      expect(result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
+      expect(devErrors).toEqual([]);
+    } finally {
+      await devPage.close();
+      await dev.close();
+    }
   });
 });
