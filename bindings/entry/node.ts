@@ -14,7 +14,8 @@ setThreadHost({
   available: () => availableParallelism(),
   start: (init) =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('./node-helper.js', import.meta.url));
+      // From dist/ whether this file runs built (dist/entry) or as source under a test runner (bindings/entry).
+      const worker = new Worker(new URL('../../dist/entry/node-helper.js', import.meta.url));
       const fail = (error: Error) => {
         void worker.terminate();
         reject(error);

@@ -29,8 +29,9 @@ export interface LoadOptions extends RuntimeOptions {
   build?: BuildChoice;
   /**
    * Threads that run kernels (default 1). 'auto': as many as this host offers (cores in Node; in
-   * browsers only when crossOriginIsolated; always 1 in Workers). More than the host offers is capped.
-   * Results are bit-identical for every thread count.
+   * browsers only when crossOriginIsolated; always 1 in Workers). An explicit count is honoured where
+   * threads can run at all (more threads than cores only spin against each other). Results are
+   * bit-identical for every thread count.
    */
   threads?: number | 'auto';
 }
@@ -47,14 +48,17 @@ export function compileKernels(build: Build, shared = false): Promise<WebAssembl
   return module;
 }
 
-/** The thread count a load asks for, checked and capped at what the host offers. */
+/**
+ * The thread count a load asks for, checked: 'auto' is what the host offers; an explicit count is kept
+ * (up to 1 + MAX_HELPERS) where the host can run threads at all, and is 1 where it cannot.
+ */
 export function resolveThreads(choice: number | 'auto' = 1): number {
   const offered = availableThreads();
   if (choice === 'auto') return Math.min(offered, MAX_HELPERS + 1);
   if (!Number.isSafeInteger(choice) || choice < 1) {
     throw new RangeError(`dyadic: threads must be a positive integer or 'auto', got ${String(choice)}`);
   }
-  return Math.min(choice, offered, MAX_HELPERS + 1);
+  return offered > 1 ? Math.min(choice, MAX_HELPERS + 1) : 1;
 }
 
 /** Instantiates the kernels: the build resolved from `options.build`, with a fresh memory. */

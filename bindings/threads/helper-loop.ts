@@ -27,7 +27,10 @@ function serve(init: HelperInit, kernels: Kernel[]): void {
   const control = new Int32Array(init.control);
   const slot = SLOT_BASE + init.slot * SLOT_WORDS;
   const args: number[] = [];
-  let seen = Atomics.load(control, GENERATION);
+  // Not a fresh load: the pool may dispatch as soon as this helper has said it is ready, possibly before
+  // this line runs, and that dispatch must not be mistaken for the starting point. Generations start at 0
+  // and nothing is dispatched before every helper is ready.
+  let seen = 0;
   for (;;) {
     // Wait for the next generation: spin (checking the clock every 1024 loads), then sleep.
     let spins = 0;

@@ -42,7 +42,7 @@ export function availableThreads(): number {
 }
 
 /** How long a dispatch may take before the pool declares a helper lost (a dead thread, not a slow kernel). */
-export const DISPATCH_TIMEOUT_MS = 120_000;
+export const DISPATCH_TIMEOUT_MS = 60_000;
 /** Helpers spin this long after a dispatch before sleeping (covers the gaps between a decode step's calls). */
 export const HELPER_SPIN_MS = 2;
 

@@ -1,0 +1,95 @@
+// The kernel thread pool (bindings/threads/): thread counts, a dispatch right after start, faults on a
+// helper reported by name, and a closed pool falling back to one thread. Exactness of split kernels is
+// checked in threaded-gemm.test.ts and in the integer model tests.
+import { afterAll, describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
+import { availableThreads, loadRuntime, resolveThreads, type DyadicRuntime } from '../../bindings/entry/node.js';
+import { packWeights } from '../../bindings/gemm/pack.js';
+import { matmul } from '../../bindings/gemm/matmul.js';
+import { matmulInt8Ref } from '../../bindings/gemm/reference.js';
+import { makeInput } from '../helpers/gemm-input.js';
+import { seeds } from '../helpers/rng.js';
+
+const runtimes: DyadicRuntime[] = [];
+async function load(threads: number | 'auto', build: 'simd' | 'relaxed' = 'simd'): Promise<DyadicRuntime> {
+  const rt = await loadRuntime({ build, threads });
+  runtimes.push(rt);
+  return rt;
+}
+afterAll(() => runtimes.forEach((rt) => rt.close()));
+
+/** One split W8A8 matmul (M=2, N=64, K=1024: past MIN_SPLIT_MACS) checked against the scalar reference. */
+function splitMatmulMatchesReference(rt: DyadicRuntime, seed: number): void {
+  const x = makeInput(seed, 8, 2, 64, 1024, 'random');
+  const mark = rt.arena.mark();
+  const packed = packWeights(rt, x.w, { N: x.N, K: x.K, bits: 8, scale: { m: x.mant, k: x.scaleK } });
+  x.shift = packed.shift;
+  const out = matmul(rt, packed, x.a, { M: x.M, zero: x.zero, scaleM: x.rowM, scaleK: x.rowK });
+  rt.arena.release(mark);
+  const ref = matmulInt8Ref(x);
+  expect(out.data).toEqual(ref.q);
+  expect([out.scale.m, out.scale.k, out.scale.z]).toEqual([ref.params.m, ref.params.k, ref.params.z]);
+}
+
+describe('thread counts', () => {
+  it("'auto' is the machine's parallelism in Node, the default is one thread", async () => {
+    expect(availableThreads()).toBe(availableParallelism());
+    expect(resolveThreads('auto')).toBe(Math.min(availableParallelism(), 16));
+    expect((await load(1)).threads).toBe(1);
+    expect((await loadRuntime({ build: 'simd' })).threads).toBe(1);
+    const auto = await load('auto');
+    expect(auto.threads).toBe(Math.min(availableParallelism(), 16));
+    expect(auto.pool === undefined).toBe(auto.threads === 1);
+  });
+
+  it('rejects a thread count that is not a positive integer, by name', async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, '2' as never]) {
+      await expect(loadRuntime({ threads: bad })).rejects.toThrow(/threads must be a positive integer or 'auto'/);
+    }
+  });
+
+  it('caps an explicit count at 16 threads', () => {
+    expect(resolveThreads(64)).toBe(availableThreads() > 1 ? 16 : 1);
+  });
+});
+
+describe('dispatch', () => {
+  // Regression: a helper that read the generation counter only after saying it was ready could miss a
+  // dispatch issued right after start, and the pool then waited for it until the timeout.
+  it('a split call issued right after start is never lost (12 fresh pools)', async () => {
+    const [seed] = seeds();
+    for (let i = 0; i < 12; i++) {
+      const rt = await load(2);
+      splitMatmulMatchesReference(rt, seed + i);
+      rt.close();
+    }
+  });
+
+  it('reports a trap on a helper thread with the kernel, the thread and the arguments, and keeps working', async () => {
+    const rt = await load(2);
+    const pool = rt.pool!;
+    const outside = rt.arena.memory.buffer.byteLength + 65536; // past the end of memory: the kernel traps
+    pool.assign(0, 'gemm_w8a8_2x4c8', [1, 4, 8, 0, 8, 0, 0, 0, 0, 0, outside, 4, 0]);
+    pool.dispatch();
+    expect(() => pool.finish()).toThrow(/kernel gemm_w8a8_2x4c8 trapped on helper thread 1 with arguments \[1, 4, 8, 0, 8, 0, 0, 0, 0, 0, \d+, 4, 0\]/);
+    splitMatmulMatchesReference(rt, seeds()[0]);
+  });
+
+  it('refuses an unknown kernel and too many arguments before dispatching', async () => {
+    const rt = await load(2);
+    expect(() => rt.pool!.assign(0, 'no_such_kernel', [])).toThrow(/no kernel 'no_such_kernel'/);
+    expect(() => rt.pool!.assign(0, 'gemm_w8a8_2x4c8', new Array(40).fill(0))).toThrow(/40 arguments/);
+  });
+
+  it('after close() the runtime runs on one thread with the same results', async () => {
+    const rt = await load(2, 'relaxed');
+    const [seed] = seeds();
+    splitMatmulMatchesReference(rt, seed);
+    const pool = rt.pool!;
+    rt.close();
+    expect(rt.threads).toBe(1);
+    expect(pool.isClosed).toBe(true);
+    expect(() => pool.assign(0, 'gemm_w8a8_2x4c8', [])).toThrow(/closed/);
+    splitMatmulMatchesReference(rt, seed);
+  });
+});
