@@ -1,6 +1,7 @@
 // Integer causal attention over an int8 KV cache: scores, DI-ClippedSoftmax, P x V, and the per-row
-// requantization of the heads' outputs for the o projection. Integer arithmetic only. Scalar TypeScript
-// reference: bindings/model/integer/attention-reference.ts (tests compare exactly, both builds).
+// requantization of the heads' outputs for the o projection. Integer arithmetic only, SIMD128 (the same
+// code in both builds). Scalar TypeScript reference: bindings/model/integer/attention-reference.ts (tests
+// compare exactly, both builds); thread split and scratch sizes: bindings/model/integer/attention.ts.
 //
 // ── Contract ─────────────────────────────────────────────────────────────────────────────────────
 // q    [rows, nHeads * headDim] int8 (row stride qStride), per-row (m, k, z) in qM/qK/qZ (int32 [rows]):
@@ -10,11 +11,24 @@
 // kc, vc [maxPos, nKvHeads * headDim] int8 (row stride kvStride), per-position (m, k, z) in
 //      kM/kK/kZ and vM/vK/vZ (int32 [maxPos]): the K and V projections' per-token format, RoPE applied to K.
 //      Query head h reads KV head h / (nHeads / nKvHeads) (grouped-query attention).
+//      Zero points of q and k lie in [-128, 127] (every int8 format of quantize_row_i8 does), so q - z and
+//      k - z are exact in 16-bit lanes.
 // 1/sqrt(headDim) = cM / 2^cK (cM <= 2^15).
 // out  [rows, nHeads * headDim] int8 (row stride outStride) with per-row (m, k, z) in outM/outK/outZ.
-// Scratch (16-byte aligned): int32 [3 * (maxLen + 4)] + int64 [maxLen + 2] + int64 [nHeads * headDim]
-//      + int32 [nHeads * headDim + 8], maxLen = max(pos) + 1 (attentionScratchBytes() in
-//      bindings/model/integer/attention.ts computes it).
+//
+// Three entries share the per-head and per-row code below, so every split gives the same bits:
+//   di_attention_rows    rows, all heads, quantized output (one thread)
+//   di_attention_heads   heads [h0, h1) of every row -> int64 accumulators acc [rows, accStride]
+//                        (columns h0*headDim .. h1*headDim); disjoint per head range, so threads can run
+//                        head ranges side by side, each with its own scratch; reads/writes no static memory
+//   di_attention_finish  acc rows -> quantized output (after every head range is done)
+// Scratch (16-byte aligned; sizes in bindings/model/integer/attention.ts):
+//   head scratch (attentionHeadScratchBytes): int16 [roundUp(headDim, 8)] q - z_q of the head, then
+//      uint16 [lenCap] probabilities, int32 [lenCap] scores, int32 [lenCap] exponentials, int64 [lenCap]
+//      rescaled scores, lenCap = roundUp(maxLen + 4, 8) and maxLen = max(pos) + 1. After the softmax the
+//      last three (16 * lenCap bytes) hold the P x V entries, int32 [len, 4].
+//   di_attention_rows: head scratch, then int64 [nHeads * headDim] row accumulators, int32 [width + 4].
+//   di_attention_finish: int32 [width + 4].
 //
 // ── Method, per row r and head h, over the len = pos[r] + 1 visible positions s ──────────────────
 // acc_s = sum_d (q_d - z_q) (k_s,d - z_k,s)                                 exact int32
@@ -22,16 +36,29 @@
 // x_s   = round(t_s / 2^sh)  (sh may be negative: a left shift) so that max|x| lands in [2^29, 2^30)
 // real score = x_s * M_row / 2^K_row with M_row = round((m_q * cM) / 2^u) < 2^31 and
 //      K_row = k_q + cK + Kr - sh - u; then di_softmax_rows gives P_s in Q15 (uint16 format).
-// c_s   = round(P_s * m_v,s / 2^(k_v,s - Vr)),  Vr = min_s k_v,s            int64
+// c_s   = round(P_s * m_v,s / 2^(k_v,s - Vr)),  Vr = min_s k_v,s            0 <= c_s < 2^46 (P < 2^15, m_v < 2^31)
 // o_d   = sum_s c_s (v_s,d - z_v,s)                                        int64, real o_d * 2^-(15 + Vr)
 // The row's heads share that scale (Vr depends only on the row's positions), so the row [nHeads*headDim]
 // is brought to |p| < 2^30 by one shift and quantized with quantize_row_i8.
+//
+// ── SIMD and why it is exact ─────────────────────────────────────────────────────────────────────
+// QK: q - z_q is widened to int16 once per head; four positions at a time, each k row is v128.load8x8_s
+// minus z_k (int16), i32x4.dot_i16x8_s against it (|pair| <= 2 * 255^2), and one transpose-add gives the
+// four dot products: the same int32 sums as the scalar loop (integer addition in any order).
+// P x V: output columns in blocks of 16 (then 8) held in registers while the positions stream past:
+// v - z_v is formed in int32 lanes exactly as the scalar i32 subtraction, and i64x2.extmul_i32x4_s
+// multiplies it by c in int64. c usually fits int32 (m_v is a 16-bit mantissa from quantize_row_i8);
+// when some c of the head does not, c = cH * 2^24 + cL (0 <= cL < 2^24, cH < 2^22) and the two partial sums
+// are combined as (sum cH x) * 2^24 + sum cL x, equal to sum c x modulo 2^64 (and exact: |o| < 2^63).
 
 import { rshift_round_i64 } from "./dyadic";
 import { di_softmax_rows } from "./nonlinear/softmax";
 import { quantize_row_i8, rq_m, rq_k, rq_z } from "./nonlinear/requant";
+import { hsum4 } from "./sparse/reduce";
 
 const P_BITS: i32 = 30; // row values are normalised into [2^(P_BITS-1), 2^P_BITS)
+const SPLIT_BITS: i32 = 24; // c = cH * 2^SPLIT_BITS + cL when c does not fit int32
+const ENTRY_BYTES: usize = 16; // P x V entry: int32 [v row address, c (or cH), cL, z_v]
 
 // @ts-ignore: decorator
 @inline function bitlength_u64(x: u64): i32 {
@@ -57,6 +84,308 @@ const P_BITS: i32 = 30; // row values are normalised into [2^(P_BITS-1), 2^P_BIT
   return <u64>(x < 0 ? -x : x);
 }
 
+/** min of an int32 array's first len elements (the row-wide reference exponent). */
+// @ts-ignore: decorator
+@inline function min_i32(at: usize, len: i32): i32 {
+  let m = load<i32>(at);
+  for (let s = 1; s < len; s++) m = min(m, load<i32>(at + (<usize>s << 2)));
+  return m;
+}
+
+/** Bytes of the per-thread head scratch (mirrored by attentionHeadScratchBytes). */
+// @ts-ignore: decorator
+@inline function q16_bytes(headDim: i32): usize {
+  return <usize>((headDim + 7) & ~7) << 1;
+}
+
+// @ts-ignore: decorator
+@inline function len_cap(maxLen: i32): usize {
+  return <usize>((maxLen + 11) & ~7); // roundUp(maxLen + 4, 8): keeps every part 16-byte aligned
+}
+
+// @ts-ignore: decorator
+@inline function head_scratch_bytes(maxLen: i32, headDim: i32): usize {
+  return q16_bytes(headDim) + len_cap(maxLen) * 18;
+}
+
+/** Scalar dot of q16 [d0, headDim) with k row (k - zk): the tail of a head not a multiple of 8. */
+// @ts-ignore: decorator
+@inline function dot_tail(q16: usize, kRow: usize, zk: i32, d0: i32, headDim: i32): i32 {
+  let acc: i32 = 0;
+  for (let d = d0; d < headDim; d++) {
+    acc += <i32>load<i16>(q16 + (<usize>d << 1)) * (<i32>load<i8>(kRow + <usize>d) - zk);
+  }
+  return acc;
+}
+
+/** t_s = round(acc * m_k,s / 2^(k_k,s - Kr)) into tBuf; returns |t_s|. */
+// @ts-ignore: decorator
+@inline function rescale_score(acc: i32, s: i32, kM: usize, kK: usize, kr: i32, tBuf: usize): u64 {
+  const si = <usize>s << 2;
+  const t = shift_round(<i64>acc * <i64>load<i32>(kM + si), load<i32>(kK + si) - kr);
+  store<i64>(tBuf + (<usize>s << 3), t);
+  return abs_i64(t);
+}
+
+/**
+ * P x V for one head: o [headDim] int64 = sum over the entries of c * (v - z_v). `wide`: some c needs
+ * the split form (see the header).
+ */
+function pv_head(entries: usize, n: i32, headDim: i32, wide: bool, o: usize): void {
+  const end = entries + <usize>n * ENTRY_BYTES;
+  let d = 0;
+  if (!wide) {
+    for (; d + 16 <= headDim; d += 16) {
+      let a0 = i64x2.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+      for (let e = entries; e < end; e += ENTRY_BYTES) {
+        const ent = v128.load(e);
+        const c = i32x4.shuffle(ent, ent, 1, 1, 1, 1);
+        const z = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
+        const v = v128.load(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
+        const vl = i16x8.extend_low_i8x16_s(v);
+        const vh = i16x8.extend_high_i8x16_s(v);
+        const x0 = i32x4.sub(i32x4.extend_low_i16x8_s(vl), z);
+        const x1 = i32x4.sub(i32x4.extend_high_i16x8_s(vl), z);
+        const x2 = i32x4.sub(i32x4.extend_low_i16x8_s(vh), z);
+        const x3 = i32x4.sub(i32x4.extend_high_i16x8_s(vh), z);
+        a0 = i64x2.add(a0, i64x2.extmul_low_i32x4_s(x0, c));
+        a1 = i64x2.add(a1, i64x2.extmul_high_i32x4_s(x0, c));
+        a2 = i64x2.add(a2, i64x2.extmul_low_i32x4_s(x1, c));
+        a3 = i64x2.add(a3, i64x2.extmul_high_i32x4_s(x1, c));
+        a4 = i64x2.add(a4, i64x2.extmul_low_i32x4_s(x2, c));
+        a5 = i64x2.add(a5, i64x2.extmul_high_i32x4_s(x2, c));
+        a6 = i64x2.add(a6, i64x2.extmul_low_i32x4_s(x3, c));
+        a7 = i64x2.add(a7, i64x2.extmul_high_i32x4_s(x3, c));
+      }
+      const od = o + (<usize>d << 3);
+      v128.store(od, a0); v128.store(od, a1, 16); v128.store(od, a2, 32); v128.store(od, a3, 48);
+      v128.store(od, a4, 64); v128.store(od, a5, 80); v128.store(od, a6, 96); v128.store(od, a7, 112);
+    }
+    for (; d + 8 <= headDim; d += 8) {
+      let a0 = i64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (let e = entries; e < end; e += ENTRY_BYTES) {
+        const ent = v128.load(e);
+        const c = i32x4.shuffle(ent, ent, 1, 1, 1, 1);
+        const z = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
+        const v = v128.load8x8_s(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
+        const x0 = i32x4.sub(i32x4.extend_low_i16x8_s(v), z);
+        const x1 = i32x4.sub(i32x4.extend_high_i16x8_s(v), z);
+        a0 = i64x2.add(a0, i64x2.extmul_low_i32x4_s(x0, c));
+        a1 = i64x2.add(a1, i64x2.extmul_high_i32x4_s(x0, c));
+        a2 = i64x2.add(a2, i64x2.extmul_low_i32x4_s(x1, c));
+        a3 = i64x2.add(a3, i64x2.extmul_high_i32x4_s(x1, c));
+      }
+      const od = o + (<usize>d << 3);
+      v128.store(od, a0); v128.store(od, a1, 16); v128.store(od, a2, 32); v128.store(od, a3, 48);
+    }
+  } else {
+    for (; d + 8 <= headDim; d += 8) {
+      let h0 = i64x2.splat(0), h1 = h0, h2 = h0, h3 = h0, l0 = h0, l1 = h0, l2 = h0, l3 = h0;
+      for (let e = entries; e < end; e += ENTRY_BYTES) {
+        const ent = v128.load(e);
+        const ch = i32x4.shuffle(ent, ent, 1, 1, 1, 1);
+        const cl = i32x4.shuffle(ent, ent, 2, 2, 2, 2);
+        const z = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
+        const v = v128.load8x8_s(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
+        const x0 = i32x4.sub(i32x4.extend_low_i16x8_s(v), z);
+        const x1 = i32x4.sub(i32x4.extend_high_i16x8_s(v), z);
+        h0 = i64x2.add(h0, i64x2.extmul_low_i32x4_s(x0, ch));
+        h1 = i64x2.add(h1, i64x2.extmul_high_i32x4_s(x0, ch));
+        h2 = i64x2.add(h2, i64x2.extmul_low_i32x4_s(x1, ch));
+        h3 = i64x2.add(h3, i64x2.extmul_high_i32x4_s(x1, ch));
+        l0 = i64x2.add(l0, i64x2.extmul_low_i32x4_s(x0, cl));
+        l1 = i64x2.add(l1, i64x2.extmul_high_i32x4_s(x0, cl));
+        l2 = i64x2.add(l2, i64x2.extmul_low_i32x4_s(x1, cl));
+        l3 = i64x2.add(l3, i64x2.extmul_high_i32x4_s(x1, cl));
+      }
+      const od = o + (<usize>d << 3);
+      v128.store(od, i64x2.add(i64x2.shl(h0, SPLIT_BITS), l0));
+      v128.store(od, i64x2.add(i64x2.shl(h1, SPLIT_BITS), l1), 16);
+      v128.store(od, i64x2.add(i64x2.shl(h2, SPLIT_BITS), l2), 32);
+      v128.store(od, i64x2.add(i64x2.shl(h3, SPLIT_BITS), l3), 48);
+    }
+  }
+  // columns past the last block of 8, one at a time
+  for (; d < headDim; d++) {
+    let acc: i64 = 0;
+    for (let e = entries; e < end; e += ENTRY_BYTES) {
+      const c = wide
+        ? (<i64>load<i32>(e, 4) << SPLIT_BITS) + <i64>load<i32>(e, 8)
+        : <i64>load<i32>(e, 4);
+      acc += c * <i64>(<i32>load<i8>(<usize>load<i32>(e) + <usize>d) - load<i32>(e, 12));
+    }
+    store<i64>(o + (<usize>d << 3), acc);
+  }
+}
+
+/**
+ * One head of one row: o [headDim] int64 (see the method). kr, vr: the row's reference exponents;
+ * mRow, u: its score mantissa and that mantissa's shift. Uses only `scratch` (head scratch).
+ */
+function attention_head(
+  qh: usize, zq: i32, kq: i32, len: i32, kvOff: usize,
+  kc: usize, vc: usize, kvStride: i32,
+  kM: usize, kK: usize, kZ: usize, vM: usize, vK: usize, vZ: usize,
+  headDim: i32, cK: i32, kr: i32, vr: i32, mRow: i32, u: i32,
+  scratch: usize, maxLen: i32, o: usize,
+): void {
+  const cap = len_cap(maxLen);
+  const q16 = scratch; // int16 [roundUp(headDim, 8)] q - z_q
+  const probs = q16 + q16_bytes(headDim); // uint16 [cap]
+  const scores = probs + (cap << 1); // int32 [cap]
+  const expScratch = scores + (cap << 2); // int32 [cap]
+  const tBuf = expScratch + (cap << 2); // int64 [cap] rescaled scores before normalisation
+  const entries = scores; // int32 [len, 4] P x V entries, after the softmax (16 * cap bytes from scores)
+
+  // q - z_q in int16, once per head
+  const zq8 = i16x8.splat(<i16>zq);
+  const full = headDim & ~7;
+  for (let d = 0; d < full; d += 8) {
+    v128.store(q16 + (<usize>d << 1), i16x8.sub(v128.load8x8_s(qh + <usize>d), zq8));
+  }
+  for (let d = full; d < headDim; d++) store<i16>(q16 + (<usize>d << 1), <i16>(<i32>load<i8>(qh + <usize>d) - zq));
+
+  // scores: exact dot products four positions at a time, then one exponent for the row
+  const stride = <usize>kvStride;
+  let mx: u64 = 0;
+  let s = 0;
+  for (; s + 4 <= len; s += 4) {
+    const k0 = kc + <usize>s * stride + kvOff;
+    const k1 = k0 + stride;
+    const k2 = k1 + stride;
+    const k3 = k2 + stride;
+    const zk = kZ + (<usize>s << 2);
+    const zk0 = load<i32>(zk), zk1 = load<i32>(zk, 4), zk2 = load<i32>(zk, 8), zk3 = load<i32>(zk, 12);
+    const z0 = i16x8.splat(<i16>zk0), z1 = i16x8.splat(<i16>zk1), z2 = i16x8.splat(<i16>zk2), z3 = i16x8.splat(<i16>zk3);
+    let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let d = 0; d < full; d += 8) {
+      const qv = v128.load(q16 + (<usize>d << 1));
+      const dd = <usize>d;
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(qv, i16x8.sub(v128.load8x8_s(k0 + dd), z0)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(qv, i16x8.sub(v128.load8x8_s(k1 + dd), z1)));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, i16x8.sub(v128.load8x8_s(k2 + dd), z2)));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, i16x8.sub(v128.load8x8_s(k3 + dd), z3)));
+    }
+    const sums = hsum4(a0, a1, a2, a3);
+    let d0 = i32x4.extract_lane(sums, 0), d1 = i32x4.extract_lane(sums, 1);
+    let d2 = i32x4.extract_lane(sums, 2), d3 = i32x4.extract_lane(sums, 3);
+    if (full < headDim) {
+      d0 += dot_tail(q16, k0, zk0, full, headDim);
+      d1 += dot_tail(q16, k1, zk1, full, headDim);
+      d2 += dot_tail(q16, k2, zk2, full, headDim);
+      d3 += dot_tail(q16, k3, zk3, full, headDim);
+    }
+    mx = max(mx, rescale_score(d0, s, kM, kK, kr, tBuf));
+    mx = max(mx, rescale_score(d1, s + 1, kM, kK, kr, tBuf));
+    mx = max(mx, rescale_score(d2, s + 2, kM, kK, kr, tBuf));
+    mx = max(mx, rescale_score(d3, s + 3, kM, kK, kr, tBuf));
+  }
+  for (; s < len; s++) {
+    const kRow = kc + <usize>s * stride + kvOff;
+    const zk = load<i32>(kZ + (<usize>s << 2));
+    const z = i16x8.splat(<i16>zk);
+    let a = i32x4.splat(0);
+    for (let d = 0; d < full; d += 8) {
+      a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(q16 + (<usize>d << 1)), i16x8.sub(v128.load8x8_s(kRow + <usize>d), z)));
+    }
+    const acc = i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3)
+      + dot_tail(q16, kRow, zk, full, headDim);
+    mx = max(mx, rescale_score(acc, s, kM, kK, kr, tBuf));
+  }
+  const sh = normalising_shift(mx, P_BITS);
+  for (let j = 0; j < len; j++) {
+    store<i32>(scores + (<usize>j << 2), <i32>shift_round(load<i64>(tBuf + (<usize>j << 3)), sh));
+  }
+  // the row's score scale (m, k) for the softmax, in the (now free) q16 slot
+  store<i32>(q16, mRow);
+  store<i32>(q16, kq + cK + kr - sh - u, 4);
+  di_softmax_rows(scores, 1, len, len, q16, q16 + 4, 0, len, 0, probs, len, 2, expScratch);
+
+  // P x V entries for the positions with P > 0: [v row address, c or (cH, cL), z_v]
+  let n = 0;
+  let wide = false;
+  const vBase = vc + kvOff;
+  for (let j = 0; j < len; j++) {
+    const p = <i64>load<u16>(probs + (<usize>j << 1));
+    if (p == 0) continue;
+    const ji = <usize>j << 2;
+    const c = shift_round(p * <i64>load<i32>(vM + ji), load<i32>(vK + ji) - vr);
+    const e = entries + <usize>n * ENTRY_BYTES;
+    store<i32>(e, <i32>(vBase + <usize>j * stride));
+    store<i64>(e, c, 4); // lanes 1, 2: c while it fits int32, else rewritten as (cH, cL) below
+    store<i32>(e, load<i32>(vZ + ji), 12);
+    if (c != <i64><i32>c) wide = true;
+    n++;
+  }
+  if (wide) {
+    for (let e = entries; e < entries + <usize>n * ENTRY_BYTES; e += ENTRY_BYTES) {
+      const c = load<i64>(e, 4);
+      store<i32>(e, <i32>(c >> SPLIT_BITS), 4);
+      store<i32>(e, <i32>(c & ((<i64>1 << SPLIT_BITS) - 1)), 8);
+    }
+  }
+  pv_head(entries, n, headDim, wide, o);
+}
+
+/** The row's shared score mantissa round(m_q * cM / 2^u) < 2^31 and its shift u, packed as (u << 32) | m. */
+// @ts-ignore: decorator
+@inline function row_score_mantissa(mq: i32, cM: i32): i64 {
+  const prod = <i64>mq * <i64>cM;
+  const u = max(0, bitlength_u64(<u64>prod) - 31);
+  return (<i64>u << 32) | <i64><u32><i32>rshift_round_i64(prod, u);
+}
+
+/** Heads [h0, h1) of row r into accRow (int64, head h at column h * headDim). */
+// @ts-ignore: decorator
+@inline function row_heads(
+  r: i32, q: usize, qStride: i32, qM: usize, qK: usize, qZ: usize, pos: usize,
+  kc: usize, vc: usize, kvStride: i32,
+  kM: usize, kK: usize, kZ: usize, vM: usize, vK: usize, vZ: usize,
+  nHeads: i32, nKvHeads: i32, headDim: i32, cM: i32, cK: i32, h0: i32, h1: i32,
+  scratch: usize, maxLen: i32, accRow: usize,
+): void {
+  const ri = <usize>r << 2;
+  const len = load<i32>(pos + ri) + 1;
+  const qRow = q + <usize>r * <usize>qStride;
+  const kr = min_i32(kK, len);
+  const vr = min_i32(vK, len);
+  const mu = row_score_mantissa(load<i32>(qM + ri), cM);
+  const group = nHeads / nKvHeads;
+  for (let h = h0; h < h1; h++) {
+    attention_head(
+      qRow + <usize>(h * headDim), load<i32>(qZ + ri), load<i32>(qK + ri), len, <usize>((h / group) * headDim),
+      kc, vc, kvStride, kM, kK, kZ, vM, vK, vZ,
+      headDim, cK, kr, vr, <i32>mu, <i32>(mu >> 32),
+      scratch, maxLen, accRow + (<usize>(h * headDim) << 3),
+    );
+  }
+}
+
+/** Row r's accumulators [width] int64 -> int8 output row and its (m, k, z); rowP int32 [width + 4]. */
+function finish_row(
+  r: i32, len: i32, vK: usize, accRow: usize, width: i32, rowP: usize,
+  out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
+): void {
+  const vr = min_i32(vK, len);
+  let omx: u64 = 0;
+  for (let j = 0; j < width; j++) omx = max(omx, abs_i64(load<i64>(accRow + (<usize>j << 3))));
+  const sh2 = normalising_shift(omx, P_BITS - 1);
+  let lo: i32 = 0;
+  let hi: i32 = 0;
+  for (let j = 0; j < width; j++) {
+    const p = <i32>shift_round(load<i64>(accRow + (<usize>j << 3)), sh2);
+    store<i32>(rowP + (<usize>j << 2), p);
+    lo = min(lo, p);
+    hi = max(hi, p);
+  }
+  quantize_row_i8(rowP, width, lo, hi, 1, 15 + vr - sh2, out + <usize>r * <usize>outStride);
+  const ri = <usize>r << 2;
+  store<i32>(outM + ri, rq_m);
+  store<i32>(outK + ri, rq_k);
+  store<i32>(outZ + ri, rq_z);
+}
+
+/** Every head of every row, quantized: the one-thread entry. */
 export function di_attention_rows(
   q: usize, rows: i32, qStride: i32, qM: usize, qK: usize, qZ: usize,
   pos: usize,
@@ -68,92 +397,42 @@ export function di_attention_rows(
   out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
 ): void {
   const width = nHeads * headDim;
-  const group = nHeads / nKvHeads;
-  const lenCap = <usize>((maxLen + 7) & ~3) << 2; // keeps each scratch part 16-byte aligned
-  const scores = scratch; // int32 [maxLen]
-  const probs = scores + lenCap; // uint16 [maxLen]
-  const expScratch = probs + lenCap; // int32 [maxLen]
-  const tBuf = expScratch + lenCap; // int64 [maxLen] rescaled scores before normalisation
-  const rowAcc = tBuf + (<usize>(maxLen + 2) << 3); // int64 [width] P x V of every head of the row
-  const rowP = rowAcc + (<usize>width << 3); // int32 [width]
-  const rowScale = rowP + (<usize>(width + 4) << 2); // int32 [2]: the row's score scale (m, k)
-
+  const rowAcc = scratch + head_scratch_bytes(maxLen, headDim); // int64 [width] every head of the row
+  const rowP = rowAcc + (<usize>width << 3); // int32 [width + 4]
   for (let r = 0; r < rows; r++) {
-    const ri = <usize>r << 2;
-    const len = load<i32>(pos + ri) + 1;
-    const qRow = q + <usize>r * <usize>qStride;
-    const zq = load<i32>(qZ + ri);
-    const mq = <i64>load<i32>(qM + ri);
-    const kq = load<i32>(qK + ri);
+    row_heads(r, q, qStride, qM, qK, qZ, pos, kc, vc, kvStride, kM, kK, kZ, vM, vK, vZ,
+      nHeads, nKvHeads, headDim, cM, cK, 0, nHeads, scratch, maxLen, rowAcc);
+    finish_row(r, load<i32>(pos + (<usize>r << 2)) + 1, vK, rowAcc, width, rowP, out, outStride, outM, outK, outZ);
+  }
+}
 
-    // Row-wide reference exponents over the visible positions.
-    let kr = load<i32>(kK);
-    let vr = load<i32>(vK);
-    for (let s = 1; s < len; s++) {
-      kr = min(kr, load<i32>(kK + (<usize>s << 2)));
-      vr = min(vr, load<i32>(vK + (<usize>s << 2)));
-    }
-    const prod = mq * <i64>cM;
-    const u = max(0, bitlength_u64(<u64>prod) - 31);
-    const mRow = <i32>rshift_round_i64(prod, u);
+/**
+ * Heads [h0, h1) of every row into acc [rows, accStride] int64 (columns h0*headDim .. h1*headDim of each
+ * row). scratch: head scratch of this thread only. Safe on a helper thread: no static memory.
+ */
+export function di_attention_heads(
+  q: usize, rows: i32, qStride: i32, qM: usize, qK: usize, qZ: usize,
+  pos: usize,
+  kc: usize, vc: usize, kvStride: i32,
+  kM: usize, kK: usize, kZ: usize, vM: usize, vK: usize, vZ: usize,
+  nHeads: i32, nKvHeads: i32, headDim: i32,
+  cM: i32, cK: i32, h0: i32, h1: i32,
+  scratch: usize, maxLen: i32,
+  acc: usize, accStride: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    row_heads(r, q, qStride, qM, qK, qZ, pos, kc, vc, kvStride, kM, kK, kZ, vM, vK, vZ,
+      nHeads, nKvHeads, headDim, cM, cK, h0, h1, scratch, maxLen, acc + (<usize>r * <usize>accStride << 3));
+  }
+}
 
-    for (let h = 0; h < nHeads; h++) {
-      const qh = qRow + <usize>(h * headDim);
-      const kvOff = <usize>((h / group) * headDim);
-
-      // scores: exact dot products, then one exponent for the row
-      let mx: u64 = 0;
-      for (let s = 0; s < len; s++) {
-        const si = <usize>s << 2;
-        const kRow = kc + <usize>s * <usize>kvStride + kvOff;
-        const zk = load<i32>(kZ + si);
-        let acc: i32 = 0;
-        for (let d = 0; d < headDim; d++) {
-          acc += (<i32>load<i8>(qh + <usize>d) - zq) * (<i32>load<i8>(kRow + <usize>d) - zk);
-        }
-        const t = shift_round(<i64>acc * <i64>load<i32>(kM + si), load<i32>(kK + si) - kr);
-        store<i64>(tBuf + (<usize>s << 3), t);
-        mx = max(mx, abs_i64(t));
-      }
-      const sh = normalising_shift(mx, P_BITS);
-      for (let s = 0; s < len; s++) {
-        store<i32>(scores + (<usize>s << 2), <i32>shift_round(load<i64>(tBuf + (<usize>s << 3)), sh));
-      }
-      store<i32>(rowScale, mRow);
-      store<i32>(rowScale, kq + cK + kr - sh - u, 4);
-      di_softmax_rows(scores, 1, len, len, rowScale, rowScale + 4, 0, len, 0, probs, len, 2, expScratch);
-
-      // P x V for this head, into rowAcc [h * headDim, (h + 1) * headDim)
-      const accH = rowAcc + (<usize>(h * headDim) << 3);
-      for (let d = 0; d < headDim; d++) store<i64>(accH + (<usize>d << 3), 0);
-      for (let s = 0; s < len; s++) {
-        const si = <usize>s << 2;
-        const p = <i64>load<u16>(probs + (<usize>s << 1));
-        if (p == 0) continue;
-        const c = shift_round(p * <i64>load<i32>(vM + si), load<i32>(vK + si) - vr);
-        const vRow = vc + <usize>s * <usize>kvStride + kvOff;
-        const zv = load<i32>(vZ + si);
-        for (let d = 0; d < headDim; d++) {
-          const at = accH + (<usize>d << 3);
-          store<i64>(at, load<i64>(at) + c * <i64>(<i32>load<i8>(vRow + <usize>d) - zv));
-        }
-      }
-    }
-    // The row's heads -> int32 p with |p| < 2^30 -> int8 with (m, k, z).
-    let omx: u64 = 0;
-    for (let j = 0; j < width; j++) omx = max(omx, abs_i64(load<i64>(rowAcc + (<usize>j << 3))));
-    const sh2 = normalising_shift(omx, P_BITS - 1);
-    let lo: i32 = 0;
-    let hi: i32 = 0;
-    for (let j = 0; j < width; j++) {
-      const p = <i32>shift_round(load<i64>(rowAcc + (<usize>j << 3)), sh2);
-      store<i32>(rowP + (<usize>j << 2), p);
-      lo = min(lo, p);
-      hi = max(hi, p);
-    }
-    quantize_row_i8(rowP, width, lo, hi, 1, 15 + vr - sh2, out + <usize>r * <usize>outStride);
-    store<i32>(outM + ri, rq_m);
-    store<i32>(outK + ri, rq_k);
-    store<i32>(outZ + ri, rq_z);
+/** acc [rows, accStride] int64 (all heads done) -> out with per-row (m, k, z). scratch: int32 [width + 4]. */
+export function di_attention_finish(
+  rows: i32, pos: usize, vK: usize, acc: usize, accStride: i32, width: i32, scratch: usize,
+  out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
+): void {
+  for (let r = 0; r < rows; r++) {
+    finish_row(r, load<i32>(pos + (<usize>r << 2)) + 1, vK, acc + (<usize>r * <usize>accStride << 3), width, scratch,
+      out, outStride, outM, outK, outZ);
   }
 }

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { withScratch } from '../../bindings/ops/arena-io.js';
-import { attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
-import { attentionScratchBytes, inverseSqrtHeadDim } from '../../bindings/model/integer/attention.js';
+import { attentionAccumulatorsRef, attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
+import { attentionHeadScratchBytes, attentionScratchBytes, inverseSqrtHeadDim } from '../../bindings/model/integer/attention.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
 import { rng, randInt, seeds } from '../helpers/rng.js';
 
-function runKernel(rt: DyadicRuntime, a: AttentionArgs): { out: Int8Array; params: RowParams } {
+/**
+ * Runs the kernel on `a`. cuts undefined: di_attention_rows. cuts [0, h1, .., nHeads]: one
+ * di_attention_heads call per head range (each with its own head scratch, as threads have), then
+ * di_attention_finish -- the thread split's kernel sequence on one thread.
+ */
+function runKernel(rt: DyadicRuntime, a: AttentionArgs, cuts?: number[]): { out: Int8Array; params: RowParams; acc?: BigInt64Array } {
   const width = a.nHeads * a.headDim;
   const kvWidth = a.nKvHeads * a.headDim;
   const maxLen = Math.max(...a.pos) + 1;
@@ -19,24 +24,47 @@ function runKernel(rt: DyadicRuntime, a: AttentionArgs): { out: Int8Array; param
       scratch: f.alloc(attentionScratchBytes(maxLen, a.nHeads, a.headDim), 'scratch'),
       out: f.alloc(a.rows * width, 'out'), outM: f.alloc(a.rows * 4, 'outM'), outK: f.alloc(a.rows * 4, 'outK'), outZ: f.alloc(a.rows * 4, 'outZ'),
     };
-    rt.call('di_attention_rows', at.q, a.rows, width, at.qM, at.qK, at.qZ, at.pos, at.kc, at.vc, kvWidth,
-      at.kM, at.kK, at.kZ, at.vM, at.vK, at.vZ, a.nHeads, a.nKvHeads, a.headDim, a.cM, a.cK,
-      at.scratch, maxLen, at.out, width, at.outM, at.outK, at.outZ);
-    return { out: f.i8(at.out, a.rows * width), params: { m: f.i32(at.outM, a.rows), k: f.i32(at.outK, a.rows), z: f.i32(at.outZ, a.rows) } };
+    const read = () => ({
+      out: f.i8(at.out, a.rows * width), params: { m: f.i32(at.outM, a.rows), k: f.i32(at.outK, a.rows), z: f.i32(at.outZ, a.rows) },
+    });
+    if (!cuts) {
+      rt.call('di_attention_rows', at.q, a.rows, width, at.qM, at.qK, at.qZ, at.pos, at.kc, at.vc, kvWidth,
+        at.kM, at.kK, at.kZ, at.vM, at.vK, at.vZ, a.nHeads, a.nKvHeads, a.headDim, a.cM, a.cK,
+        at.scratch, maxLen, at.out, width, at.outM, at.outK, at.outZ);
+    } else {
+      const accStride = width + 3; // a row stride wider than the row: columns are placed by head, not packed
+      const acc = f.alloc(a.rows * accStride * 8, 'accumulators'); // int64 [rows, accStride]
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const headScratch = f.alloc(attentionHeadScratchBytes(maxLen, a.headDim), `head scratch ${i}`);
+        rt.call('di_attention_heads', at.q, a.rows, width, at.qM, at.qK, at.qZ, at.pos, at.kc, at.vc, kvWidth,
+          at.kM, at.kK, at.kZ, at.vM, at.vK, at.vZ, a.nHeads, a.nKvHeads, a.headDim, a.cM, a.cK, cuts[i], cuts[i + 1],
+          headScratch, maxLen, acc, accStride);
+      }
+      const rowP = f.alloc((width + 4) * 4, 'row scratch'); // int32 [width + 4]
+      rt.call('di_attention_finish', a.rows, at.pos, at.vK, acc, accStride, width, rowP, at.out, width, at.outM, at.outK, at.outZ);
+      const accs = new BigInt64Array(a.rows * width); // [rows, width]
+      for (let r = 0; r < a.rows; r++) accs.set(new BigInt64Array(rt.arena.memory.buffer, acc + r * accStride * 8, width), r * width);
+      return { ...read(), acc: accs };
+    }
+    return read();
   });
 }
 
-function randomParams(r: () => number, n: number, kBase: number, extreme: boolean): RowParams {
+// Mantissas as quantize_row_i8 makes them (15-16 bits), or 'wide' (up to 2^31 - 1): then some P x V
+// coefficients c pass int32 and the kernel takes its split-coefficient path.
+type Mantissas = 'narrow' | 'wide';
+
+function randomParams(r: () => number, n: number, kBase: number, extreme: boolean, mantissas: Mantissas = 'narrow'): RowParams {
   const p: RowParams = { m: new Int32Array(n), k: new Int32Array(n), z: new Int32Array(n) };
   for (let i = 0; i < n; i++) {
-    p.m[i] = randInt(r, 2 ** 14, 2 ** 16);
+    p.m[i] = mantissas === 'wide' ? randInt(r, 2 ** 30, 2 ** 31 - 1) : randInt(r, 2 ** 14, 2 ** 16);
     p.k[i] = kBase + randInt(r, -3, 3);
     p.z[i] = extreme ? (r() < 0.5 ? -128 : 127) : randInt(r, -30, 30);
   }
   return p;
 }
 
-function randomCase(seed: number, shape: { rows: number; nHeads: number; nKvHeads: number; headDim: number; maxPos: number }, extreme = false): AttentionArgs {
+function randomCase(seed: number, shape: { rows: number; nHeads: number; nKvHeads: number; headDim: number; maxPos: number }, extreme = false, mantissas: Mantissas = 'narrow'): AttentionArgs {
   const r = rng(seed);
   const { rows, nHeads, nKvHeads, headDim, maxPos } = shape;
   const i8 = (n: number) => Int8Array.from({ length: n }, () => (extreme ? (r() < 0.5 ? -128 : 127) : randInt(r, -128, 127)));
@@ -45,7 +73,7 @@ function randomCase(seed: number, shape: { rows: number; nHeads: number; nKvHead
   return {
     q: i8(rows * nHeads * headDim), qParams: randomParams(r, rows, 20, extreme), pos,
     kCache: i8(maxPos * nKvHeads * headDim), vCache: i8(maxPos * nKvHeads * headDim),
-    kParams: randomParams(r, maxPos, 21, extreme), vParams: randomParams(r, maxPos, 22, extreme),
+    kParams: randomParams(r, maxPos, 21, extreme, mantissas), vParams: randomParams(r, maxPos, 22 + (mantissas === 'wide' ? 16 : 0), extreme, mantissas),
     rows, nHeads, nKvHeads, headDim, cM: c.m, cK: c.k,
   };
 }
@@ -93,6 +121,12 @@ describe('integer attention (di_attention_rows)', async () => {
     { rows: 5, nHeads: 6, nKvHeads: 6, headDim: 48, maxPos: 20 },
     { rows: 3, nHeads: 9, nKvHeads: 3, headDim: 64, maxPos: 130 },
     { rows: 1, nHeads: 2, nKvHeads: 1, headDim: 4, maxPos: 512 },
+    // head sizes around the kernel's blocks (16 and 8 columns in P x V, 8 in QK) and odd ones
+    { rows: 2, nHeads: 4, nKvHeads: 2, headDim: 24, maxPos: 19 },
+    { rows: 3, nHeads: 3, nKvHeads: 1, headDim: 27, maxPos: 42 },
+    { rows: 2, nHeads: 5, nKvHeads: 5, headDim: 13, maxPos: 66 },
+    { rows: 1, nHeads: 4, nKvHeads: 4, headDim: 1, maxPos: 9 },
+    { rows: 1, nHeads: 2, nKvHeads: 2, headDim: 31, maxPos: 3 },
   ];
   for (const seed of seeds(1, 2)) {
     for (const shape of shapes) {
@@ -100,10 +134,21 @@ describe('integer attention (di_attention_rows)', async () => {
         for (const extreme of [false, true]) {
           const a = randomCase(seed, shape, extreme);
           const ref = attentionRef(a);
+          const refAcc = attentionAccumulatorsRef(a).acc;
           for (const rt of runtimes) {
             const got = runKernel(rt, a);
             expect(got.params, `${rt.build} params`).toEqual(ref.params);
             expect(got.out, `${rt.build} out`).toEqual(ref.out);
+          }
+          for (const rt of runtimes) {
+            // the thread split's kernels on one thread: uneven head ranges, an empty one, the whole row
+            const n = shape.nHeads;
+            for (const cuts of [[0, n], [0, 0, Math.ceil(n / 3), n], [0, n - 1, n]]) {
+              const got = runKernel(rt, a, cuts);
+              expect(got.acc, `${rt.build} heads ${cuts} int64 accumulators`).toEqual(refAcc);
+              expect(got.params, `${rt.build} heads ${cuts} params`).toEqual(ref.params);
+              expect(got.out, `${rt.build} heads ${cuts} out`).toEqual(ref.out);
+            }
           }
           if (extreme) continue;
           const want = attentionFloat(a);
@@ -117,6 +162,30 @@ describe('integer attention (di_attention_rows)', async () => {
               err = Math.max(err, Math.abs(got - want[r * width + j]));
             }
             expect(err).toBeLessThanOrEqual(ATTENTION_MAX_ERROR_OF_ROW_MAX * rowMax + 1e-12);
+          }
+        }
+      });
+    }
+  }
+
+  // Wide mantissas push c = P * m_v past int32 (up to 2^46): the split-coefficient P x V path.
+  for (const seed of seeds(3)) {
+    for (const shape of [shapes[2], shapes[3], shapes[6], shapes[7]]) {
+      it(`wide mantissas (c beyond int32) equal the reference bit for bit: ${JSON.stringify(shape)} seed ${seed}`, () => {
+        for (const extreme of [false, true]) {
+          const a = randomCase(seed, shape, extreme, 'wide');
+          const ref = attentionRef(a);
+          const refAcc = attentionAccumulatorsRef(a).acc;
+          let wideCoefficients = false; // the case must really reach the split path: some c >= 2^31
+          for (let s = 0; s < a.vParams.m.length; s++) wideCoefficients ||= 32767 * a.vParams.m[s] / 2 ** (a.vParams.k[s] - Math.min(...a.vParams.k)) >= 2 ** 31;
+          expect(wideCoefficients).toBe(true);
+          for (const rt of runtimes) {
+            for (const cuts of [undefined, [0, 1, shape.nHeads]]) {
+              const got = runKernel(rt, a, cuts);
+              if (cuts) expect(got.acc, `${rt.build} heads ${cuts} int64 accumulators`).toEqual(refAcc);
+              expect(got.params, `${rt.build} ${cuts ?? 'rows'} params`).toEqual(ref.params);
+              expect(got.out, `${rt.build} ${cuts ?? 'rows'} out`).toEqual(ref.out);
+            }
           }
         }
       });

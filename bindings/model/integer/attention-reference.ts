@@ -37,13 +37,17 @@ function normalisingShift(mx: bigint, bits: number): number {
 
 const abs = (x: bigint) => (x < 0n ? -x : x);
 
-export function attentionRef(a: AttentionArgs): { out: Int8Array; params: RowParams } {
+/**
+ * The P x V accumulators o [rows, nHeads*headDim] (int64, real o * 2^-(15 + vr[r])) before the row's
+ * quantization: what di_attention_heads writes, so tests can check them bit for bit.
+ */
+export function attentionAccumulatorsRef(a: AttentionArgs): { acc: BigInt64Array; vr: Int32Array } {
   const { rows, nHeads, nKvHeads, headDim } = a;
   const width = nHeads * headDim;
   const kvWidth = nKvHeads * headDim;
   const group = nHeads / nKvHeads;
-  const out = new Int8Array(rows * width); // [rows, width]
-  const params: RowParams = { m: new Int32Array(rows), k: new Int32Array(rows), z: new Int32Array(rows) };
+  const acc = new BigInt64Array(rows * width); // [rows, width]
+  const vrs = new Int32Array(rows); // [rows]
   for (let r = 0; r < rows; r++) {
     const len = a.pos[r] + 1;
     const zq = a.qParams.z[r];
@@ -62,11 +66,11 @@ export function attentionRef(a: AttentionArgs): { out: Int8Array; params: RowPar
       const t = new Array<bigint>(len); // [len]
       let mx = 0n;
       for (let s = 0; s < len; s++) {
-        let acc = 0;
+        let dot = 0;
         for (let d = 0; d < headDim; d++) {
-          acc += (a.q[r * width + h * headDim + d] - zq) * (a.kCache[s * kvWidth + kvOff + d] - a.kParams.z[s]);
+          dot += (a.q[r * width + h * headDim + d] - zq) * (a.kCache[s * kvWidth + kvOff + d] - a.kParams.z[s]);
         }
-        t[s] = shiftRound(BigInt(acc) * BigInt(a.kParams.m[s]), a.kParams.k[s] - kr);
+        t[s] = shiftRound(BigInt(dot) * BigInt(a.kParams.m[s]), a.kParams.k[s] - kr);
         if (abs(t[s]) > mx) mx = abs(t[s]);
       }
       const sh = normalisingShift(mx, P_BITS);
@@ -83,10 +87,25 @@ export function attentionRef(a: AttentionArgs): { out: Int8Array; params: RowPar
         }
       }
     }
+    acc.set(rowAcc, r * width);
+    vrs[r] = vr;
+  }
+  return { acc, vr: vrs };
+}
+
+export function attentionRef(a: AttentionArgs): { out: Int8Array; params: RowParams } {
+  const { rows, nHeads, headDim } = a;
+  const width = nHeads * headDim;
+  const out = new Int8Array(rows * width); // [rows, width]
+  const params: RowParams = { m: new Int32Array(rows), k: new Int32Array(rows), z: new Int32Array(rows) };
+  const { acc, vr: vrs } = attentionAccumulatorsRef(a);
+  for (let r = 0; r < rows; r++) {
+    const rowAcc = acc.subarray(r * width, (r + 1) * width);
+    const vr = vrs[r];
     let omx = 0n;
     for (const v of rowAcc) if (abs(v) > omx) omx = abs(v);
     const sh2 = normalisingShift(omx, P_BITS - 1);
-    const p = rowAcc.map((v) => Number(shiftRound(v, sh2)));
+    const p = Array.from(rowAcc, (v) => Number(shiftRound(v, sh2)));
     const row = quantizeRowRef(p, 1, 15 + vr - sh2);
     out.set(row.q, r * width);
     params.m[r] = row.m;
