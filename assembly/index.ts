@@ -16,5 +16,5 @@ export { di_swiglu_rows } from "./nonlinear/silu";
 export { di_rope_rows } from "./nonlinear/rope";
 export { di_residual_add_rows } from "./nonlinear/residual";
 export { di_requant_i32_rows } from "./nonlinear/requant";
-export { di_attention_rows } from "./attention";
+export { di_attention_rows, di_attention_heads, di_attention_finish } from "./attention";
 export { reduce_levels_rows } from "./levels";

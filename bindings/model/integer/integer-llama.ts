@@ -18,7 +18,7 @@ import type { LanguageModel } from '../language-model.js';
 import { checkStep } from '../language-model.js';
 import { InvalidInputError } from '../../formats/errors.js';
 import { buildRopeTable, ROPE_LAYOUT_CODE } from '../../ops/rope-table.js';
-import { attentionScratchBytes, inverseSqrtHeadDim } from './attention.js';
+import { attentionScratchBytes, attentionSplitScratchBytes, inverseSqrtHeadDim, runAttention, type AttentionSplitScratch } from './attention.js';
 import type { MatrixScales, ReferenceScales } from './reference-forward.js';
 
 export interface IntegerLlamaOptions {
@@ -146,7 +146,8 @@ export class IntegerLlama implements LanguageModel {
   private readonly splitScratch: number; // int32 [helpers][B] x 3: helper threads' row ranges and corrections
   private readonly pos: number; // int32 [B]
   private readonly opScratch: number; // int32 [max(dim, hiddenDim, qDim) + 8]
-  private readonly attnScratch: number;
+  private readonly attnScratch: number; // attentionScratchBytes(maxPositions, nHeads, headDim)
+  private readonly attnSplit: AttentionSplitScratch | undefined; // helpers' head scratch + int64 [B, qDim] (threads only)
   private i32: Int32Array; // view of the whole memory, rebuilt if anything grows memory later
   private readonly lastDyadic = { m: 1, k: 0 }; // scale of the logits last returned (updated in place)
   private readonly logitsI32: Int32Array; // [vocabSize]
@@ -236,6 +237,10 @@ export class IntegerLlama implements LanguageModel {
     this.pos = arena.alloc(B * 4, 'positions');
     this.opScratch = arena.alloc((Math.max(c.dim, c.hiddenDim, qDim) + 8) * 4, 'operator scratch', 16);
     this.attnScratch = arena.alloc(attentionScratchBytes(this.maxPositions, c.nHeads, c.headDim), 'attention scratch', 16);
+    const helpers = runtime.pool?.helpers ?? 0;
+    this.attnSplit = helpers > 0 ? {
+      at: arena.alloc(attentionSplitScratchBytes(helpers, B, this.maxPositions, c.nHeads, c.headDim), 'attention split scratch', 16), rows: B,
+    } : undefined;
     // Sparse layers take call scratch from the arena's top: make sure it is there now, not mid-forward.
     const sparseScratch = Math.max(0, ...[...this.layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]), this.output]
       .map((l) => l.sparse?.scratchBytes(B) ?? 0));
@@ -334,10 +339,12 @@ export class IntegerLlama implements LanguageModel {
         layout, this.rope, this.maxPositions, this.pos, this.opScratch, 0,
         kc.at + startPos * kvDim, kvDim, kc.m + startPos * 4, kc.k + startPos * 4, kc.z + startPos * 4);
       const vc = l.vCache;
-      rt.call('di_attention_rows', this.qr.at, M, qDim, this.qr.m, this.qr.k, this.qr.z, this.pos,
-        kc.at, vc.at, kvDim, kc.m, kc.k, kc.z, vc.m, vc.k, vc.z, c.nHeads, c.nKvHeads, c.headDim,
-        this.invSqrtHd.m, this.invSqrtHd.k, this.attnScratch, this.maxPositions,
-        this.o.at, this.o.stride, this.o.m, this.o.k, this.o.z);
+      runAttention(rt, {
+        q: this.qr.at, rows: M, qStride: qDim, qM: this.qr.m, qK: this.qr.k, qZ: this.qr.z, pos: this.pos,
+        kc: kc.at, vc: vc.at, kvStride: kvDim, kM: kc.m, kK: kc.k, kZ: kc.z, vM: vc.m, vK: vc.k, vZ: vc.z,
+        nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, cM: this.invSqrtHd.m, cK: this.invSqrtHd.k,
+        maxLen: this.maxPositions, out: this.o.at, outStride: this.o.stride, outM: this.o.m, outK: this.o.k, outZ: this.o.z,
+      }, this.attnScratch, this.attnSplit);
       this.reduceLevels(this.o, M, qDim);
       this.linear(l.wo, this.o, M, this.b);
       this.residualAdd(this.b, M);
