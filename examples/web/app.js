@@ -11,7 +11,7 @@ import {
   createSampler,
   generateSteps,
   relaxedSimdSupported,
-  availableThreads,
+  resolveThreads,
 } from 'dyadic';
 
 const $ = (id) => document.getElementById(id);
@@ -81,7 +81,7 @@ function engineLine(engine, mode, threads) {
 }
 
 function isolationNote() {
-  return globalThis.crossOriginIsolated ? `${availableThreads()} available here` : 'page not cross-origin isolated';
+  return globalThis.crossOriginIsolated ? `${resolveThreads('auto')} available here` : 'page not cross-origin isolated';
 }
 
 async function run() {
@@ -144,7 +144,7 @@ async function run() {
 for (const mode of engineModes()) $('mode').append(new Option(mode, mode, mode === 'w8a8', mode === 'w8a8'));
 $('build').options[0].textContent = `auto (${relaxedSimdSupported() ? 'relaxed' : 'simd'} here)`;
 if (!relaxedSimdSupported()) $('build').querySelector('option[value=relaxed]').disabled = true;
-$('threads').options[0].textContent = `auto (${availableThreads()} here)`;
+$('threads').options[0].textContent = `auto (${resolveThreads('auto')} here)`;
 $('controls').addEventListener('submit', (e) => {
   e.preventDefault();
   run();
@@ -154,6 +154,6 @@ $('file').addEventListener('change', () => (document.querySelector('input[name=s
 $('generate').disabled = false;
 setStatus(
   `ready · relaxed SIMD ${relaxedSimdSupported() ? 'available' : 'not available'} in this browser · ` +
-    (globalThis.crossOriginIsolated ? `cross-origin isolated: up to ${availableThreads()} threads` : 'not cross-origin isolated: 1 thread'),
+    (globalThis.crossOriginIsolated ? `cross-origin isolated: threads on (auto = ${resolveThreads('auto')})` : 'not cross-origin isolated: 1 thread'),
   'ready',
 );

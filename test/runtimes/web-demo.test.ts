@@ -82,7 +82,7 @@ suite('examples/web in Chromium', () => {
 
   it('runs two threads in a cross-origin isolated page (helper Web Workers), w8a8 and w4a8 equal to Node for a fresh seed', async () => {
     expect(await isolatedPage.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(await isolatedPage.textContent('#status')).toMatch(/cross-origin isolated: up to \d+ threads$/);
+    expect(await isolatedPage.textContent('#status')).toMatch(/cross-origin isolated: threads on \(auto = \d+\)$/);
     const prompt = 'Lily and Tom went to the park. They saw a big dog'; // a longer prefill: more GEMMs big enough to split
     for (const [mode, build] of [['w8a8', 'relaxed'], ['w4a8', 'simd']] as const) {
       const request: GenerationRequest = { prompt, mode, maxTokens: 120, temperature: 0.9, topP: 0.9, seed: freshSeed() };
