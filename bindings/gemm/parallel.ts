@@ -34,12 +34,6 @@ export interface GemmCall {
   range: number;
 }
 
-/**
- * Multiply-accumulates below which a call stays on one thread: waking helpers and merging costs about
- * as much as this much work (measured with `npm run bench -- threads`).
- */
-export const MIN_SPLIT_MACS = 1 << 16;
-
 /** Wasm bytes a split needs for `rows` activation rows: per helper, a row range [rows, 2] and corrections [rows]. */
 export function splitScratchBytes(runtime: DyadicRuntime, rows: number): number {
   return (runtime.pool?.helpers ?? 0) * rows * 12;
@@ -49,13 +43,13 @@ const tileBytes = (w: GemmWeights): number => (w.Kp * w.bits) / 2; // 4 channels
 
 /**
  * One GEMM on all of the runtime's threads (or on the main thread alone when it has none or the call is
- * small). `scratch`: splitScratchBytes(runtime, >= M) bytes of wasm memory, 4-aligned.
+ * below pool.minSplitWork). `scratch`: splitScratchBytes(runtime, >= M) bytes of wasm memory, 4-aligned.
  */
 export function runGemm(runtime: DyadicRuntime, w: GemmWeights, c: GemmCall, scratch: number): void {
   const pool = runtime.pool;
   const tiles = w.Np >> 2;
   const parts = pool ? Math.min(1 + pool.helpers, tiles) : 1;
-  if (parts < 2 || c.M * w.Np * w.Kp < MIN_SPLIT_MACS) {
+  if (parts < 2 || c.M * w.Np * w.Kp < pool!.minSplitWork) {
     callSlice(runtime, w, c, 0, w.Np, c.corr, c.range);
     return;
   }

@@ -46,9 +46,17 @@ export const DISPATCH_TIMEOUT_MS = 60_000;
 /** Helpers spin this long after a dispatch before sleeping (covers the gaps between a decode step's calls). */
 export const HELPER_SPIN_MS = 2;
 
+/**
+ * Multiply-accumulates (or comparable work units) below which a kernel call stays on one thread: waking
+ * helpers and merging costs about as much (measured with `npm run bench -- threads`).
+ */
+export const DEFAULT_MIN_SPLIT_WORK = 1 << 16;
+
 export class ThreadPool {
   /** Helper threads (the main thread is one more). */
   readonly helpers: number;
+  /** Calls with less work than this run on the main thread alone (0: split everything, as tests do). */
+  minSplitWork = DEFAULT_MIN_SPLIT_WORK;
   private readonly control: Int32Array;
   private readonly kernelIndex: Map<string, number>;
   private readonly kernelNames: string[];

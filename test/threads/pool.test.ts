@@ -18,7 +18,7 @@ async function load(threads: number | 'auto', build: 'simd' | 'relaxed' = 'simd'
 }
 afterAll(() => runtimes.forEach((rt) => rt.close()));
 
-/** One split W8A8 matmul (M=2, N=64, K=1024: past MIN_SPLIT_MACS) checked against the scalar reference. */
+/** One split W8A8 matmul (M=2, N=64, K=1024: past the default minimum split work) checked against the scalar reference. */
 function splitMatmulMatchesReference(rt: DyadicRuntime, seed: number): void {
   const x = makeInput(seed, 8, 2, 64, 1024, 'random');
   const mark = rt.arena.mark();

@@ -1,11 +1,11 @@
 // Dense GEMMs split across threads (bindings/gemm/parallel.ts) against the scalar reference and against
-// one thread: exact, every bit width, both builds, shapes large enough to split (MIN_SPLIT_MACS) with
+// one thread: exact, every bit width, both builds, shapes large enough to split (DEFAULT_MIN_SPLIT_WORK) with
 // channel counts that cut into uneven tile runs, and the per-row ranges merged across threads.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { packWeights, type WeightBits } from '../../bindings/gemm/pack.js';
 import { matmul } from '../../bindings/gemm/matmul.js';
-import { MIN_SPLIT_MACS } from '../../bindings/gemm/parallel.js';
+import { DEFAULT_MIN_SPLIT_WORK } from '../../bindings/threads/pool.js';
 import { matmulInt32Ref, matmulInt8Ref } from '../../bindings/gemm/reference.js';
 import { makeInput, type Style } from '../helpers/gemm-input.js';
 import { seeds } from '../helpers/rng.js';
@@ -19,7 +19,7 @@ async function threaded(build: 'simd' | 'relaxed', threads: number): Promise<Dya
 afterAll(() => runtimes.forEach((rt) => rt.close()));
 
 // (M, N, K): N from one 4-channel tile past the split (N = 8) to odd tile counts, M across the 2- and
-// 4-row tiles, K across blocks; every shape has M * Np * Kp >= MIN_SPLIT_MACS so it really splits.
+// 4-row tiles, K across blocks; every shape has M * Np * Kp >= DEFAULT_MIN_SPLIT_WORK so it really splits.
 const SHAPES: [number, number, number][] = [
   [1, 8, 8192], [1, 12, 5500], [1, 132, 520], [1, 261, 300], [2, 100, 1000], [3, 68, 999], [4, 36, 2049],
   [5, 203, 130], [7, 44, 257], [17, 20, 200], [33, 9, 260], [64, 16, 96],
@@ -27,7 +27,7 @@ const SHAPES: [number, number, number][] = [
 
 describe('threaded dense matmul == reference == one thread, exact', () => {
   it('every shape of the sweep is big enough to split', () => {
-    for (const [M, N, K] of SHAPES) expect(M * Math.ceil(N / 4) * 4 * K, `${M}x${N}x${K}`).toBeGreaterThanOrEqual(MIN_SPLIT_MACS);
+    for (const [M, N, K] of SHAPES) expect(M * Math.ceil(N / 4) * 4 * K, `${M}x${N}x${K}`).toBeGreaterThanOrEqual(DEFAULT_MIN_SPLIT_WORK);
   });
 
   for (const build of ['simd', 'relaxed'] as const) {
