@@ -8,6 +8,7 @@
 
 import type { DyadicRuntime } from '../runtime/instance.js';
 import type { WeightBits } from './pack.js';
+import { mergeRowRanges, runOnThreads } from '../threads/split.js';
 
 /** What a split needs to know of packed weights (PackedWeights satisfies it). */
 export interface GemmWeights {
@@ -50,35 +51,21 @@ export function runGemm(runtime: DyadicRuntime, w: GemmWeights, c: GemmCall, scr
   const tiles = w.Np >> 2;
   const parts = pool ? Math.min(1 + pool.helpers, tiles) : 1;
   if (parts < 2 || c.M * w.Np * w.Kp < pool!.minSplitWork) {
-    callSlice(runtime, w, c, 0, w.Np, c.corr, c.range);
+    runtime.call(w.kernel, ...sliceArgs(w, c, 0, w.Np, c.corr, c.range));
     return;
   }
   const heap = runtime.heap32();
   const M = c.M;
   // Part 0 runs here; parts 1.. on helpers 0.. with their own range and correction rows.
   const cut = (p: number) => Math.round((tiles * p) / parts) * 4;
+  const calls = [sliceArgs(w, c, 0, cut(1), c.corr, c.range)];
   for (let p = 1; p < parts; p++) {
     const range = scratch + (p - 1) * M * 12;
     heap.fill(0, range >> 2, (range >> 2) + 2 * M);
-    pool!.assign(p - 1, w.kernel, sliceArgs(w, c, cut(p), cut(p + 1), range + M * 8, range));
+    calls.push(sliceArgs(w, c, cut(p), cut(p + 1), range + M * 8, range));
   }
-  pool!.dispatch();
-  let failure: unknown;
-  try {
-    callSlice(runtime, w, c, 0, cut(1), c.corr, c.range);
-  } catch (e) {
-    failure = e;
-  }
-  pool!.finish();
-  if (failure) throw failure;
-  const main = c.range >> 2;
-  for (let p = 1; p < parts; p++) {
-    const range = (scratch + (p - 1) * M * 12) >> 2;
-    for (let i = 0; i < 2 * M; i += 2) {
-      if (heap[range + i] < heap[main + i]) heap[main + i] = heap[range + i];
-      if (heap[range + i + 1] > heap[main + i + 1]) heap[main + i + 1] = heap[range + i + 1];
-    }
-  }
+  runOnThreads(runtime, w.kernel, calls);
+  for (let p = 1; p < parts; p++) mergeRowRanges(heap, c.range, scratch + (p - 1) * M * 12, M);
 }
 
 /** Kernel arguments for output channels [n0, n1) (multiples of 4). */
@@ -88,6 +75,3 @@ function sliceArgs(w: GemmWeights, c: GemmCall, n0: number, n1: number, corr: nu
   return w.bits === 8 ? [...head, out, c.outStride, range] : [...head, corr, out, c.outStride, range];
 }
 
-function callSlice(runtime: DyadicRuntime, w: GemmWeights, c: GemmCall, n0: number, n1: number, corr: number, range: number): void {
-  runtime.call(w.kernel, ...sliceArgs(w, c, n0, n1, corr, range));
-}

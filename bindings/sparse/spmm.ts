@@ -8,6 +8,7 @@ import type { DyadicRuntime } from '../runtime/instance.js';
 import { BLOCK_K, blockGrid, blockRows, type BlockCsr } from './format.js';
 import { validateBlockCsr } from './validate.js';
 import { chooseShift } from '../gemm/pack.js';
+import { mergeRowRanges, runOnThreads } from '../threads/split.js';
 
 /**
  * Epilogue stage 1 shift: the dense packer's rule (chooseShift, bindings/gemm/pack.ts), so a sparse layer's
@@ -93,10 +94,33 @@ export class SparseLinear {
     return new SparseLinear(rt, csr, name);
   }
 
-  /** Scratch bytes one call takes from the arena (released before it returns). */
+  /** Scratch bytes one call takes from the arena (released before it returns), helper threads' included. */
   scratchBytes(M: number): number {
-    return M * this.Kp + 32 * (Math.ceil(M / 4) * 4) + 128;
+    const perThread = 8 * M + 32 * (Math.ceil(M / 4) * 4) + 128; // rowRange [M x 2] + range4 [Mp] x 8 i32
+    return M * this.Kp + 32 * (Math.ceil(M / 4) * 4) + 128 + (this.rt.pool?.helpers ?? 0) * perThread;
   }
+
+  /**
+   * Block-row boundaries [0 = b_0 < b_1 < ... < b_parts = NB] that give each thread about the same number
+   * of stored blocks (the work), every part at least one block row. Cached per part count.
+   */
+  private cutsFor(parts: number): number[] {
+    if (this.cuts?.length === parts + 1) return this.cuts;
+    const { rowPtr } = this.csr;
+    const NB = rowPtr.length - 1;
+    const total = rowPtr[NB];
+    const cuts = [0];
+    let b = 0;
+    for (let p = 1; p < parts; p++) {
+      const goal = (total * p) / parts;
+      while (b < NB - (parts - p) && (b <= cuts[p - 1] || rowPtr[b] < goal)) b++;
+      cuts.push(b);
+    }
+    cuts.push(NB);
+    this.cuts = cuts;
+    return cuts;
+  }
+  private cuts: number[] | undefined;
 
   /** One product on buffers already in wasm memory (see SparseCallArgs). */
   run(args: SparseCallArgs): void {
@@ -143,11 +167,41 @@ export class SparseLinear {
         aRowStride = this.Kp;
         this.rt.call('sparse_pad_a_i8', a, aStride, M, K, aRows, this.Kp);
       }
-      const range4 = arena.alloc(32 * Math.ceil(M / 4) * 4, `${this.name}: row-range scratch`, 16); // [Mp] x 8 i32
-      this.rt.call(
-        this.kernel, aRows, aRowStride, M, this.rowPtr, this.colIdx, this.values, N,
-        rowZero, this.wsum, mode === 'int32' ? this.ones : this.mant, shift as number, out, outStride, rowRange, range4,
-      );
+      const range4Bytes = 32 * Math.ceil(M / 4) * 4;
+      const range4 = arena.alloc(range4Bytes, `${this.name}: row-range scratch`, 16); // [Mp] x 8 i32
+      const mantissas = mode === 'int32' ? this.ones : this.mant;
+      const pool = this.rt.pool;
+      const nnzb = this.csr.colIdx.length;
+      const NB = this.csr.rowPtr.length - 1;
+      const parts = pool && nnzb * blockRows(this.csr.block) * BLOCK_K * M >= pool.minSplitWork ? Math.min(1 + pool.helpers, NB) : 1;
+      if (parts < 2) {
+        this.rt.call(this.kernel, aRows, aRowStride, M, this.rowPtr, this.colIdx, this.values, N,
+          rowZero, this.wsum, mantissas, shift as number, out, outStride, rowRange, range4);
+        return;
+      }
+      // One run of block rows per thread (output channels [n0, n1)); helpers get their own row ranges,
+      // merged into rowRange afterwards (min/max: the same result as one call).
+      const rows = blockRows(this.csr.block);
+      const cuts = this.cutsFor(parts);
+      const calls: number[][] = [];
+      const ranges: number[] = [];
+      for (let p = 0; p < parts; p++) {
+        const n0 = cuts[p] * rows;
+        const n1 = Math.min(cuts[p + 1] * rows, N);
+        let range = rowRange;
+        let r4 = range4;
+        if (p > 0) {
+          range = arena.alloc(8 * M, `${this.name}: helper ${p} row ranges`, 16); // [M x 2] i32
+          r4 = arena.alloc(range4Bytes, `${this.name}: helper ${p} row-range scratch`, 16); // [Mp] x 8 i32
+          ranges.push(range);
+        }
+        calls.push([aRows, aRowStride, M, this.rowPtr + 4 * cuts[p], this.colIdx, this.values, n1 - n0,
+          rowZero, this.wsum + 4 * n0, mantissas + 4 * n0, shift as number, out + 4 * n0, outStride, range, r4]);
+      }
+      const heap = this.rt.heap32();
+      for (const range of ranges) heap.fill(0, range >> 2, (range >> 2) + 2 * M);
+      runOnThreads(this.rt, this.kernel, calls);
+      for (const range of ranges) mergeRowRanges(heap, rowRange, range, M);
     } finally {
       arena.release(mark);
     }

@@ -1,6 +1,6 @@
 // Block-sparse kernels (assembly/sparse/) against an independent dense oracle and against the dense
 // GEMM kernels (bindings/gemm/) on the same pruned weights, on both builds.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { packWeights } from '../../bindings/gemm/pack.js';
 import { matmul } from '../../bindings/gemm/matmul.js';
@@ -46,10 +46,20 @@ function patterned(r: () => number, N: number, K: number, bits: SparseBits, bloc
 }
 
 const runtimes = new Map<string, Promise<DyadicRuntime>>();
-const runtime = (build: (typeof BUILDS)[number]) => {
-  if (!runtimes.has(build)) runtimes.set(build, loadRuntime({ build }));
-  return runtimes.get(build)!;
+/** A runtime per build; with threads = 2 its pool splits every call (the sweep's shapes are tiny). */
+const runtime = (build: (typeof BUILDS)[number], threads = 1) => {
+  const key = `${build} ${threads}`;
+  if (!runtimes.has(key)) {
+    runtimes.set(key, loadRuntime({ build, threads }).then((rt) => {
+      if (rt.pool) rt.pool.minSplitWork = 0;
+      return rt;
+    }));
+  }
+  return runtimes.get(key)!;
 };
+afterAll(async () => {
+  for (const rt of runtimes.values()) (await rt).close();
+});
 
 describe('block-sparse kernels vs the dense oracle (int32, zero point folded)', () => {
   const Ns = [1, 3, 4, 5, 8, 13];
@@ -58,9 +68,10 @@ describe('block-sparse kernels vs the dense oracle (int32, zero point folded)', 
   for (const build of BUILDS) {
     for (const bits of BITS) {
       for (const block of BLOCK_SHAPES) {
-        for (const seed of [1, FRESH]) {
-          it(`${build} int${bits} ${block}: N x K x M x zero-block pattern sweep (seed ${seed})`, async () => {
-            const rt = await runtime(build);
+        for (const [seed, threads] of [[1, 1], [FRESH, 1], [FRESH + 1, 2]]) {
+          it(`${build} int${bits} ${block}: N x K x M x zero-block pattern sweep (seed ${seed}, ${threads} thread(s))`, async () => {
+            const rt = await runtime(build, threads);
+            expect(rt.threads).toBe(threads);
             const r = rng(seed * 7 + bits);
             let cases = 0;
             for (const N of Ns) {
@@ -72,11 +83,20 @@ describe('block-sparse kernels vs the dense oracle (int32, zero point folded)', 
                   const M = Ms[cases++ % Ms.length];
                   const a = randomInt8(r, M * K);
                   const za = Int32Array.from({ length: M }, () => randInt(r, -128, 127));
-                  const { out } = layer.multiply(a, M, za);
+                  const { out, rowRange } = layer.multiply(a, M, za);
                   const want = denseOracle(a, M, K, za, w.values, N);
                   if (!out.every((v, i) => v === want[i])) {
                     expect(Array.from(out), `N=${N} K=${K} M=${M} ${pattern}`).toEqual(Array.from(want));
                   }
+                  // each row's range widens (0, 0) by its outputs (merged across threads when split)
+                  const wantRange = new Int32Array(2 * M);
+                  for (let i = 0; i < M; i++) {
+                    for (let n = 0; n < N; n++) {
+                      wantRange[2 * i] = Math.min(wantRange[2 * i], want[i * N + n]);
+                      wantRange[2 * i + 1] = Math.max(wantRange[2 * i + 1], want[i * N + n]);
+                    }
+                  }
+                  expect(rowRange, `rowRange N=${N} K=${K} M=${M} ${pattern}`).toEqual(wantRange);
                 }
               }
             }
