@@ -1,0 +1,130 @@
+// Integer attention split across threads (bindings/model/integer/attention.ts runAttention: heads cut
+// per thread, di_attention_heads on helpers, di_attention_finish on the main thread) against the scalar
+// reference and against one thread: exact on both builds, for 2 and 3 threads (uneven head cuts), and
+// through a whole random model (prefill + decode logits of threads: 2 == threads: 1). Each case checks
+// that the split really happened (helpers were assigned di_attention_heads), so it cannot pass vacuously.
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
+import { withScratch } from '../../bindings/ops/arena-io.js';
+import { attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
+import {
+  MIN_SPLIT_ATTENTION_MACS, attentionScratchBytes, attentionSplitScratchBytes, runAttention,
+} from '../../bindings/model/integer/attention.js';
+import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
+import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
+import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
+import { seeds } from '../helpers/rng.js';
+import { randomCase, type AttentionShape } from '../helpers/attention-case.js';
+
+const runtimes: DyadicRuntime[] = [];
+async function threaded(build: 'simd' | 'relaxed', threads: number): Promise<DyadicRuntime> {
+  const rt = await loadRuntime({ build, threads });
+  runtimes.push(rt);
+  return rt;
+}
+afterAll(() => runtimes.forEach((rt) => rt.close()));
+
+/** Counts the helper calls of `kernel` assigned while `body` runs. */
+function countAssigned<T>(rt: DyadicRuntime, kernel: string, body: () => T): { result: T; assigned: number } {
+  const pool = rt.pool;
+  if (!pool) return { result: body(), assigned: 0 };
+  const original = pool.assign.bind(pool);
+  let assigned = 0;
+  pool.assign = (slot, name, args) => {
+    if (name === kernel) assigned++;
+    original(slot, name, args);
+  };
+  try {
+    return { result: body(), assigned };
+  } finally {
+    pool.assign = original;
+  }
+}
+
+function runSplit(rt: DyadicRuntime, a: AttentionArgs) {
+  const width = a.nHeads * a.headDim;
+  const kvWidth = a.nKvHeads * a.headDim;
+  const maxLen = Math.max(...a.pos) + 1;
+  return withScratch(rt, (f) => {
+    const at = {
+      q: f.put(a.q, 'q'), qM: f.put(a.qParams.m, 'qM'), qK: f.put(a.qParams.k, 'qK'), qZ: f.put(a.qParams.z, 'qZ'),
+      pos: f.put(a.pos, 'pos'), kc: f.put(a.kCache, 'k cache'), vc: f.put(a.vCache, 'v cache'),
+      kM: f.put(a.kParams.m, 'kM'), kK: f.put(a.kParams.k, 'kK'), kZ: f.put(a.kParams.z, 'kZ'),
+      vM: f.put(a.vParams.m, 'vM'), vK: f.put(a.vParams.k, 'vK'), vZ: f.put(a.vParams.z, 'vZ'),
+      scratch: f.alloc(attentionScratchBytes(maxLen, a.nHeads, a.headDim), 'scratch'),
+      split: f.alloc(attentionSplitScratchBytes(rt.pool?.helpers ?? 0, a.rows, maxLen, a.nHeads, a.headDim), 'split scratch'),
+      out: f.alloc(a.rows * width, 'out'), outM: f.alloc(a.rows * 4, 'outM'), outK: f.alloc(a.rows * 4, 'outK'), outZ: f.alloc(a.rows * 4, 'outZ'),
+    };
+    const { assigned } = countAssigned(rt, 'di_attention_heads', () => runAttention(rt, {
+      q: at.q, rows: a.rows, qStride: width, qM: at.qM, qK: at.qK, qZ: at.qZ, pos: at.pos, kc: at.kc, vc: at.vc, kvStride: kvWidth,
+      kM: at.kM, kK: at.kK, kZ: at.kZ, vM: at.vM, vK: at.vK, vZ: at.vZ, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim,
+      cM: a.cM, cK: a.cK, maxLen, out: at.out, outStride: width, outM: at.outM, outK: at.outK, outZ: at.outZ,
+    }, at.scratch, { at: at.split, rows: a.rows }));
+    return { out: f.i8(at.out, a.rows * width), params: { m: f.i32(at.outM, a.rows), k: f.i32(at.outK, a.rows), z: f.i32(at.outZ, a.rows) }, assigned };
+  });
+}
+
+// Every shape has enough work to split (checked below): decode rows (1) and prefill tails, GQA, heads
+// that cut unevenly over 2 and 3 threads, head sizes off the kernel's blocks.
+const SHAPES: AttentionShape[] = [
+  { rows: 1, nHeads: 6, nKvHeads: 6, headDim: 48, maxPos: 130 },
+  { rows: 1, nHeads: 5, nKvHeads: 1, headDim: 27, maxPos: 300 },
+  { rows: 4, nHeads: 8, nKvHeads: 2, headDim: 64, maxPos: 40 },
+  { rows: 7, nHeads: 3, nKvHeads: 3, headDim: 13, maxPos: 200 },
+  { rows: 2, nHeads: 2, nKvHeads: 1, headDim: 96, maxPos: 90 },
+];
+const work = (s: AttentionShape) => 2 * s.nHeads * s.headDim * Array.from({ length: s.rows }, (_, i) => s.maxPos - s.rows + i + 1).reduce((x, y) => x + y);
+
+describe('integer attention across threads == reference == one thread, exact', () => {
+  it('every shape of the sweep is big enough to split', () => {
+    for (const s of SHAPES) expect(work(s), JSON.stringify(s)).toBeGreaterThanOrEqual(MIN_SPLIT_ATTENTION_MACS);
+  });
+
+  for (const build of ['simd', 'relaxed'] as const) {
+    for (const seed of seeds(51)) {
+      it(`${build}: runAttention on 1, 2 and 3 threads equals the scalar reference, seed ${seed}`, async () => {
+        const rts = [await threaded(build, 1), await threaded(build, 2), await threaded(build, 3)];
+        expect(rts.map((rt) => rt.threads)).toEqual([1, 2, 3]);
+        for (const [i, shape] of SHAPES.entries()) {
+          for (const extreme of [false, true]) {
+            const a = randomCase(seed + i, shape, extreme, i === 1 ? 'wide' : 'narrow');
+            const ref = attentionRef(a);
+            for (const rt of rts) {
+              const got = runSplit(rt, a);
+              const at = `${JSON.stringify(shape)} extreme=${extreme}, ${rt.threads} thread(s)`;
+              expect(got.assigned, `${at}: helpers assigned`).toBe(Math.min(rt.threads, shape.nHeads) - 1);
+              expect(got.params, at).toEqual(ref.params);
+              expect(got.out, at).toEqual(ref.out);
+            }
+          }
+        }
+      });
+    }
+  }
+
+  for (const seed of seeds(61)) {
+    it(`a random model's integer logits through prefill and decode: threads 2 == threads 1 (relaxed and simd), seed ${seed}`, async () => {
+      // width 96: prefill chunks and decode from position ~170 on pass MIN_SPLIT_ATTENTION_MACS
+      const config = llamaConfig({ dim: 96, hiddenDim: 160, nLayers: 2, nHeads: 6, nKvHeads: 3, vocabSize: 64, contextLength: 256 });
+      const qm = quantizeLlama(config, randomLlamaWeights(config, seed), { bits: 8 });
+      for (const build of ['relaxed', 'simd'] as const) {
+        const [one, two] = [await threaded(build, 1), await threaded(build, 2)];
+        const models = [one, two].map((rt) => new IntegerLlama(rt, qm, 'w8a8', { maxPositions: 256, maxBatch: 48 }));
+        let token = seed % 64;
+        const next = () => (token = (token * 37 + 11) % 64);
+        const steps: [number[], number][] = [];
+        for (let start = 0; start < 192; start += 48) steps.push([Array.from({ length: 48 }, next), start]); // prefill 0..191
+        for (let pos = 192; pos < 196; pos++) steps.push([[next()], pos]); // decode
+        const split = { prefill: 0, decode: 0 };
+        for (const [tokens, start] of steps) {
+          const want = models[0].forwardIntRows(tokens, start);
+          const { result: got, assigned } = countAssigned(two, 'di_attention_heads', () => models[1].forwardIntRows(tokens, start));
+          split[tokens.length > 1 ? 'prefill' : 'decode'] += assigned;
+          expect(got, `${build} rows ${start}..${start + tokens.length - 1}`).toEqual(want);
+        }
+        expect(split.prefill, `${build}: prefill attention split across threads`).toBeGreaterThan(0);
+        expect(split.decode, `${build}: decode attention split across threads`).toBeGreaterThan(0);
+      }
+    });
+  }
+});
