@@ -15,10 +15,14 @@ export default {
       for (const build of ['auto', 'simd', 'relaxed']) {
         try { results[build] = (await loadRuntime({ build })).build; } catch (e) { results[build] = 'error: ' + e.message; }
       }
+      const threads = {};
+      for (const ask of ['auto', 2]) {
+        try { threads[ask] = (await loadRuntime({ threads: ask })).threads; } catch (e) { threads[ask] = 'error: ' + e.message; }
+      }
       let compileFromBytes;
       try { await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); compileFromBytes = 'allowed'; }
       catch (e) { compileFromBytes = 'refused: ' + e.message; }
-      return Response.json({ results, compileFromBytes });
+      return Response.json({ results, threads, compileFromBytes });
     }
     if (url.pathname === '/gemm') {
       const { build, M, N, K, bits, w, a, zero } = await request.json();
@@ -49,6 +53,11 @@ describe('Cloudflare workerd', () => {
     const body = await (await fetch(`${worker.url}/runtime`)).json();
     expect(body.compileFromBytes).toMatch(/^refused/);
     expect(body.results).toEqual({ auto: 'relaxed', simd: 'simd', relaxed: 'relaxed' });
+  });
+
+  it("runs kernels on one thread: threads 'auto' and an explicit 2 both give one thread in an isolate", async () => {
+    const body = await (await fetch(`${worker.url}/runtime`)).json();
+    expect(body.threads).toEqual({ auto: 1, 2: 1 });
   });
 
   for (const [build, bits] of [['simd', 8], ['relaxed', 8], ['simd', 4], ['relaxed', 4], ['relaxed', 7]] as const) {
