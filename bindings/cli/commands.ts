@@ -17,8 +17,23 @@ const common: Record<string, FlagSpec> = {
   tokenizer: { names: ['-z', '--tokenizer'], kind: 'string' },
   ctx: { names: ['-c', '--ctx-size'], kind: 'number' },
   mode: { names: ['--mode'], kind: 'string' },
+  threads: { names: ['-t', '--threads'], kind: 'string' },
   json: { names: ['--json'], kind: 'boolean' },
 };
+
+/** -t N | auto (default auto: every core; results are the same for any count). */
+function threadsFor(f: ParsedFlags): number | 'auto' {
+  const t = (f.threads as string | undefined) ?? 'auto';
+  if (t === 'auto') return t;
+  const n = Number(t);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`-t ${t} must be a positive integer or auto`);
+  return n;
+}
+
+/** Kernel threads an engine runs on (1 for the float32 reference). */
+function engineThreads(engine: object): number {
+  return 'runtime' in engine ? ((engine.runtime as { threads?: number }).threads ?? 1) : 1;
+}
 
 function requireModel(f: ParsedFlags): LoadedModel {
   if (typeof f.model !== 'string') throw new UsageError('-m MODEL is required');
@@ -56,7 +71,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const model = requireModel(f);
   const tokenizer = tokenizerFor(f, model);
   const mode = (f.mode as string | undefined) ?? model.quantized?.mode ?? 'float32';
-  const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, model.config.contextLength) });
+  const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, model.config.contextLength), threads: threadsFor(f) });
   // As in llama.cpp, -n -1 generates until EOS or a full context.
   const n = (f.maxTokens as number | undefined) ?? 256;
   if (!(Number.isInteger(n) && n >= 1) && n !== -1) throw new UsageError(`-n ${n} must be a positive integer or -1`);
@@ -74,7 +89,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     write(process.stdout, JSON.stringify({ text: result.text, tokens: result.tokens, tokensPerSecond: result.tokensPerSecond, mode: engine.mode }) + '\n');
   } else {
     write(process.stdout, '\n');
-    write(process.stderr, `\n${result.tokens.length} tokens, ${result.tokensPerSecond.toFixed(1)} tokens/s (first token excluded), mode ${engine.mode}, backend ${engine.backend}, seed ${seed}\n`);
+    write(process.stderr, `\n${result.tokens.length} tokens, ${result.tokensPerSecond.toFixed(1)} tokens/s (first token excluded), mode ${engine.mode}, backend ${engine.backend}, threads ${engineThreads(engine)}, seed ${seed}\n`);
   }
 }
 
@@ -91,7 +106,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
   if (stories.length === 0) throw new UsageError(`${f.text} holds no stories`);
   const mode = (f.mode as string | undefined) ?? model.quantized?.mode ?? 'float32';
-  const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, EVAL_CONTEXT) });
+  const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, EVAL_CONTEXT), threads: threadsFor(f) });
   const json = f.json === true;
   const tty = !json && process.stderr.isTTY === true;
   const start = performance.now();
@@ -107,7 +122,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     write(process.stdout, JSON.stringify({ meanNll: result.meanNll, perplexity: result.perplexity, tokens: result.tokens, stories: result.stories, mode: engine.mode }) + '\n');
   } else {
     write(process.stdout, `mean NLL ${result.meanNll.toFixed(4)} nats/token, perplexity ${result.perplexity.toFixed(4)} over ${result.tokens} tokens in ${result.stories} stories\n`);
-    write(process.stderr, `${seconds.toFixed(1)} s, ${(result.tokens / seconds).toFixed(0)} tokens/s, mode ${engine.mode}, backend ${engine.backend}\n`);
+    write(process.stderr, `${seconds.toFixed(1)} s, ${(result.tokens / seconds).toFixed(0)} tokens/s, mode ${engine.mode}, backend ${engine.backend}, threads ${engineThreads(engine)}\n`);
   }
 }
 

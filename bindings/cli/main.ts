@@ -10,8 +10,8 @@ import { evalCommand, generateCommand, infoCommand } from './commands.js';
 import { quantizeCommand } from './quantize.js';
 
 const USAGE = `usage:
-  dyadic generate -m MODEL [-z TOKENIZER] [-p PROMPT] [-n N] [--temp T] [--top-p P] [--seed S] [-c CTX] [--mode M] [--json]
-  dyadic eval -m MODEL [-z TOKENIZER] --text FILE [--stories N] [-c CTX] [--mode M] [--json]
+  dyadic generate -m MODEL [-z TOKENIZER] [-p PROMPT] [-n N] [--temp T] [--top-p P] [--seed S] [-c CTX] [--mode M] [-t N|auto] [--json]
+  dyadic eval -m MODEL [-z TOKENIZER] --text FILE [--stories N] [-c CTX] [--mode M] [-t N|auto] [--json]
   dyadic info -m MODEL [-c CTX] [--json]
   dyadic quantize -m MODEL -o OUT --bits 8|7|6|4 [--act-bits 8|6|4] [--sparsity S] [--calib TEXT] [--calib-sequences N] [--json]
 MODEL is a .gguf file, a llama2.c .bin checkpoint (tokenizer with -z tok*.bin), or a directory with

@@ -54,6 +54,20 @@ describe('dyadic generate', () => {
     expect(greedy200.startsWith(j.text)).toBe(true);
   });
 
+  it('-t N runs integer kernels on N threads with the same tokens as one thread; -t must be a count or auto', () => {
+    // the 32k-vocabulary LM head is large enough that the pool really splits it
+    const args = ['generate', '-m', modelsDir + 'llama-2-tiny-random.gguf', '--mode', 'w8a8', '-p', 'Hello', '-n', '24', '--temp', '0.8', '--seed', '7'];
+    const one = JSON.parse(run(...args, '-t', '1', '--json').out);
+    const two = run(...args, '-t', '2');
+    expect(two.code).toBe(0);
+    expect(two.err).toMatch(/mode w8a8, backend wasm-\w+, threads 2, seed 7/);
+    expect(JSON.parse(run(...args, '-t', '2', '--json').out).tokens).toEqual(one.tokens);
+    expect(run(...args, '-t', 'auto').err).toMatch(/threads \d+/);
+    const bad = run(...args, '-t', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/-t 0 must be a positive integer or auto/);
+  });
+
   it('runs llama-2-tiny-random.gguf (F16, 32k vocabulary)', () => {
     const r = run('generate', '-m', modelsDir + 'llama-2-tiny-random.gguf', '-p', 'Hello', '-n', '16', '--seed', '1');
     expect(r.code).toBe(0);
