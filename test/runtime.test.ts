@@ -37,7 +37,7 @@ describe('build selection', () => {
 });
 
 describe('integer-only wasm (invariant 1)', () => {
-  for (const build of ['simd', 'relaxed']) {
+  for (const build of ['simd', 'relaxed', 'simd-threads', 'relaxed-threads']) {
     it(`${build}.wasm has no f32/f64 type or instruction`, () => {
       const bytes = readFileSync(`${root}/dist/wasm/${build}.wasm`);
       expect(findFloatUses(bytes)).toEqual([]);
