@@ -90,6 +90,7 @@ async function run() {
   stopRequested = false;
   $('output').textContent = '';
   window.__dyadicDemo = undefined;
+  window.__dyadicEngine = undefined;
   try {
     await loadSelectedModel();
     const mode = $('mode').value;
@@ -127,11 +128,13 @@ async function run() {
     $('output').textContent = text;
     const rate = Number.isFinite(tokensPerSecond) ? tokensPerSecond.toFixed(0) : '–';
     setStatus(`${describe} · ${promptTokens} prompt + ${tokens.length} sampled tokens · ${rate} tokens/s · seed ${options.seed}`, 'done');
-    // For the test (test/runtimes/web-demo.test.ts) and the curious: what was generated, exactly.
+    // For the test (test/runtimes/web-demo.test.ts) and the curious: what was generated, exactly, and the
+    // engine that made it (its runtime: build, threads, thread pool).
     window.__dyadicDemo = {
       tokens, text, tokensPerSecond, mode, build: engine.runtime?.build ?? 'none', threads: engine.runtime?.threads ?? 1,
       seed: options.seed, maxPositions: engine.maxPositions,
     };
+    window.__dyadicEngine = engine;
   } catch (e) {
     console.error(e);
     setStatus(`error: ${e.message}`, 'error');

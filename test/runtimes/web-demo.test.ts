@@ -2,14 +2,20 @@
 // the repository root: the page imports dyadic's browser entry unbundled (an import map), is driven
 // through its controls like a user would, and must print Node's tokens for the same model, mode and seed.
 // A second server sends COOP/COEP, so the page there is cross-origin isolated and runs helper Web Workers
-// on shared wasm memory: two threads must print the same tokens as Node's single thread.
+// on shared wasm memory: two threads must print the same tokens as Node's single thread. The bundled
+// 260K model's products are too small to split, so a 288-dim model (the e2e bench's synthetic one) shows
+// that the helper really takes a slice of every decode step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { generateOnPage } from './helpers/demo-page.js';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
 import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+import { loadModel } from '../../dist/entry/node.js';
+// @ts-expect-error: plain .mjs bench helpers without type declarations
+import { ensureModelFiles } from '../../bench/lib/e2e-models.mjs';
 
 // CI installs Debian's chromium and must run this; elsewhere a machine without it skips.
 const suite = chromiumAvailable() || process.env.CI ? describe : describe.skip;
@@ -96,6 +102,41 @@ suite('examples/web in Chromium', () => {
     expect(errors).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await isolatedPage.screenshot({ path: ARTIFACTS + 'web-demo-threads.png', fullPage: true });
+  });
+
+  it("splits every decode step of a 288-dim model across two threads, with Node's single-thread tokens (w8a8, w4a8)", async () => {
+    const files = ensureModelFiles('15m-v512'); // random weights, stories260K's tokenizer; cached under bench-results/
+    const path: string = files.files.q8_0.abs;
+    const model = loadModel({ bytes: new Uint8Array(readFileSync(path)), file: basename(path) });
+    await isolatedPage.setInputFiles('#file', path);
+    try {
+      for (const [mode, build] of [['w8a8', 'relaxed'], ['w4a8', 'simd']] as const) {
+        const request: GenerationRequest = { prompt: 'Once upon a time', mode, maxTokens: 60, temperature: 1, topP: 0.9, seed: freshSeed() };
+        const first = await generateOnPage(isolatedPage, request, build, '2'); // plans the engine
+        // The same request again on that engine, counting the calls the main thread hands to the helper.
+        await isolatedPage.evaluate(() => {
+          const w = window as unknown as { __dyadicEngine: { runtime: { pool: { dispatch(): void } } }; __dispatches: number };
+          const pool = w.__dyadicEngine.runtime.pool;
+          const dispatch = pool.dispatch.bind(pool);
+          w.__dispatches = 0;
+          pool.dispatch = () => {
+            w.__dispatches++;
+            dispatch();
+          };
+        });
+        const second = await generateOnPage(isolatedPage, request, build, '2');
+        const dispatches = await isolatedPage.evaluate(() => (window as unknown as { __dispatches: number }).__dispatches);
+        const want = await nodeGeneration(request, model);
+        expect(second.result.threads, second.status).toBe(2);
+        expect(want.tokens.length, `${mode} seed ${request.seed}`).toBeGreaterThan(10);
+        expect(first.result.tokens, `${mode} seed ${request.seed}`).toEqual(want.tokens);
+        expect(second.result.tokens, `${mode} seed ${request.seed}`).toEqual(want.tokens);
+        expect(dispatches, `${mode}: helper calls for ${want.tokens.length} decode steps`).toBeGreaterThanOrEqual(want.tokens.length);
+      }
+    } finally {
+      await isolatedPage.check('input[name=source][value=bundled]');
+    }
+    expect(errors).toEqual([]);
   });
 
   it("falls back to one thread where the page is not cross-origin isolated ('auto', or 2 asked), with Node's tokens", async () => {
