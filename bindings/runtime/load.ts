@@ -61,6 +61,24 @@ export function resolveThreads(choice: number | 'auto' = 1): number {
   return offered > 1 ? Math.min(choice, MAX_HELPERS + 1) : 1;
 }
 
+/**
+ * A shared memory whose maximum covers `limitBytes` (a shared memory reserves its maximum up front). If
+ * the engine will not reserve that much (32-bit hosts, tight browser limits), 1 GiB is tried before
+ * giving up with the reason.
+ */
+function sharedMemory(limitBytes: number): { memory: WebAssembly.Memory; maximumBytes: number } {
+  const pages = Math.min(MAX_WASM_BYTES / 65536, Math.max(1, Math.ceil(limitBytes / 65536)));
+  let failure: unknown;
+  for (const maximum of pages > 16384 ? [pages, 16384] : [pages]) {
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 1, maximum, shared: true }), maximumBytes: maximum * 65536 };
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw new Error(`dyadic: this engine would not create a shared wasm memory of up to ${pages * 65536} bytes for threads: ${String((failure as Error)?.message ?? failure)}`, { cause: failure });
+}
+
 /** Instantiates the kernels: the build resolved from `options.build`, with a fresh memory. */
 export async function loadRuntime(options: LoadOptions = {}): Promise<DyadicRuntime> {
   const build = resolveBuild(options.build);
@@ -71,9 +89,11 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<DyadicRunt
   // module on it (re-writing only the static data below the heap base, before any kernel runs) and gets
   // its own kernel scratch from the arena.
   const module = await compileKernels(build, true);
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_WASM_BYTES / 65536, shared: true });
+  const { memory, maximumBytes } = sharedMemory(options.memoryLimitBytes ?? MAX_WASM_BYTES);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const runtime = new DyadicRuntime(build, instance.exports as KernelExports, options);
+  const runtime = new DyadicRuntime(build, instance.exports as KernelExports, {
+    ...options, memoryLimitBytes: Math.min(options.memoryLimitBytes ?? MAX_WASM_BYTES, maximumBytes),
+  });
   const scratch = Array.from({ length: threads - 1 }, (_, i) => runtime.arena.alloc(THREAD_TILE_SCRATCH, `helper thread ${i + 1} scratch`, 64));
   const kernels = Object.keys(instance.exports).filter((name) => typeof instance.exports[name] === 'function');
   runtime.pool = await ThreadPool.start(module, memory, kernels, scratch);

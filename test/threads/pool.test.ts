@@ -48,6 +48,15 @@ describe('thread counts', () => {
     }
   });
 
+  it('a memory limit bounds the shared memory too, with the buffer named past it', async () => {
+    const rt = await loadRuntime({ build: 'simd', threads: 2, memoryLimitBytes: 2 << 20 });
+    runtimes.push(rt);
+    expect(rt.arena.limitBytes).toBe(2 << 20);
+    rt.arena.alloc(1 << 20, 'weights');
+    expect(() => rt.arena.alloc(2 << 20, 'the KV cache')).toThrow(/the KV cache needs 2097152 bytes.*limit of 2097152/);
+    splitMatmulMatchesReference(rt, seeds()[0]);
+  });
+
   it('caps an explicit count at 16 threads', () => {
     expect(resolveThreads(64)).toBe(availableThreads() > 1 ? 16 : 1);
   });
