@@ -36,6 +36,11 @@ export function setThreadHost(next: ThreadHost | undefined): void {
   host = next;
 }
 
+/** The registered thread host (undefined where threads cannot run). */
+export function threadHost(): ThreadHost | undefined {
+  return host;
+}
+
 /** Threads this host can run (1 without a thread host). */
 export function availableThreads(): number {
   return host ? Math.max(1, Math.floor(host.available())) : 1;

@@ -9,6 +9,7 @@ import { matmul } from '../../bindings/gemm/matmul.js';
 import { matmulInt8Ref } from '../../bindings/gemm/reference.js';
 import { makeInput } from '../helpers/gemm-input.js';
 import { seeds } from '../helpers/rng.js';
+import { setThreadHost, threadHost } from '../../bindings/threads/pool.js';
 
 const runtimes: DyadicRuntime[] = [];
 async function load(threads: number | 'auto', build: 'simd' | 'relaxed' = 'simd'): Promise<DyadicRuntime> {
@@ -55,6 +56,19 @@ describe('thread counts', () => {
     rt.arena.alloc(1 << 20, 'weights');
     expect(() => rt.arena.alloc(2 << 20, 'the KV cache')).toThrow(/the KV cache needs 2097152 bytes.*limit of 2097152/);
     splitMatmulMatchesReference(rt, seeds()[0]);
+  });
+
+  it("when helpers cannot start, 'auto' falls back to one thread and an explicit count says why", async () => {
+    const real = threadHost()!;
+    setThreadHost({ available: () => 2, start: () => Promise.reject(new Error('workers are forbidden here')) });
+    try {
+      const rt = await loadRuntime({ build: 'simd', threads: 'auto' });
+      expect(rt.threads).toBe(1);
+      splitMatmulMatchesReference(rt, seeds()[0]);
+      await expect(loadRuntime({ build: 'simd', threads: 2 })).rejects.toThrow(/a helper thread failed to start: workers are forbidden here/);
+    } finally {
+      setThreadHost(real);
+    }
   });
 
   it('caps an explicit count at 16 threads', () => {
