@@ -11,8 +11,8 @@
 // kc, vc [maxPos, nKvHeads * headDim] int8 (row stride kvStride), per-position (m, k, z) in
 //      kM/kK/kZ and vM/vK/vZ (int32 [maxPos]): the K and V projections' per-token format, RoPE applied to K.
 //      Query head h reads KV head h / (nHeads / nKvHeads) (grouped-query attention).
-//      Zero points of q and k lie in [-128, 127] (every int8 format of quantize_row_i8 does), so q - z and
-//      k - z are exact in 16-bit lanes.
+//      Zero points of q, k and v lie in [-128, 127] (every int8 format of quantize_row_i8 does), so q - z
+//      and k - z are exact in 16-bit lanes and v - z in 32-bit ones.
 // 1/sqrt(headDim) = cM / 2^cK (cM <= 2^15).
 // out  [rows, nHeads * headDim] int8 (row stride outStride) with per-row (m, k, z) in outM/outK/outZ.
 //
@@ -26,7 +26,7 @@
 //   head scratch (attentionHeadScratchBytes): int16 [roundUp(headDim, 8)] q - z_q of the head, then
 //      uint16 [lenCap] probabilities, int32 [lenCap] scores, int32 [lenCap] exponentials, int64 [lenCap]
 //      rescaled scores, lenCap = roundUp(maxLen + 4, 8) and maxLen = max(pos) + 1. After the softmax the
-//      last three (16 * lenCap bytes) hold the P x V entries, int32 [len, 4].
+//      last three (16 * lenCap bytes) hold the P x V entries, int32 [len + 1, 4].
 //   di_attention_rows: head scratch, then int64 [nHeads * headDim] row accumulators, int32 [width + 4].
 //   di_attention_finish: int32 [width + 4].
 //
@@ -45,11 +45,16 @@
 // QK: q - z_q is widened to int16 once per head; four positions at a time, each k row is v128.load8x8_s
 // minus z_k (int16), i32x4.dot_i16x8_s against it (|pair| <= 2 * 255^2), and one transpose-add gives the
 // four dot products: the same int32 sums as the scalar loop (integer addition in any order).
-// P x V: output columns in blocks of 16 (then 8) held in registers while the positions stream past:
-// v - z_v is formed in int32 lanes exactly as the scalar i32 subtraction, and i64x2.extmul_i32x4_s
-// multiplies it by c in int64. c usually fits int32 (m_v is a 16-bit mantissa from quantize_row_i8);
-// when some c of the head does not, c = cH * 2^24 + cL (0 <= cL < 2^24, cH < 2^22) and the two partial sums
-// are combined as (sum cH x) * 2^24 + sum cL x, equal to sum c x modulo 2^64 (and exact: |o| < 2^63).
+// P x V, fast path (every c of the head within +-(2^31 - 2^15), always so for the 16-bit m_v of
+// quantize_row_i8): o_d = sum_s c_s v_s,d - sum_s c_s z_v,s (the zero points fold into one int64 per head).
+// c = cH * 2^16 + cL with int16 limbs; two positions at a time, their v rows are interleaved bytewise and
+// sign-extended so each i16 lane pair is (v_s,d, v_s+1,d), and i32x4.dot_i16x8_s against the splat limb
+// pairs (cH_s, cH_s+1) and (cL_s, cL_s+1) gives four columns' int32 sums; |sum| grows by <= 2^23 per pair,
+// so up to 128 pairs stay exact in int32 before they are widened into the int64 o (o += H * 2^16 + L).
+// Columns in blocks of 16 (then 8) keep the eight int32 sums in registers while the pairs stream past.
+// General path (some c larger): c = cH * 2^24 + cL (0 <= cL < 2^24, cH < 2^22), v - z_v in int32 lanes
+// exactly as the scalar i32 subtraction, i64x2.extmul_i32x4_s for both limbs, o = H * 2^24 + L.
+// Both equal sum_s c_s (v_s,d - z_v,s) exactly (and modulo 2^64 alike), with |o| < 2^63 by the ranges.
 
 import { rshift_round_i64 } from "./dyadic";
 import { di_softmax_rows } from "./nonlinear/softmax";
@@ -57,8 +62,14 @@ import { quantize_row_i8, rq_m, rq_k, rq_z } from "./nonlinear/requant";
 import { hsum4 } from "./sparse/reduce";
 
 const P_BITS: i32 = 30; // row values are normalised into [2^(P_BITS-1), 2^P_BITS)
-const SPLIT_BITS: i32 = 24; // c = cH * 2^SPLIT_BITS + cL when c does not fit int32
-const ENTRY_BYTES: usize = 16; // P x V entry: int32 [v row address, c (or cH), cL, z_v]
+const SPLIT_BITS: i32 = 24; // general path: c = cH * 2^SPLIT_BITS + cL
+const ENTRY_BYTES: usize = 16; // one P x V entry (a position, or a pair of positions on the fast path)
+// Fast path: c = cH * 2^16 + cL with cH = (c + 2^15) >> 16 and cL in [-2^15, 2^15) both int16, i.e.
+// -2^31 - 2^15 <= c < 2^31 - 2^15 (always true for m_v < 2^16: c <= 32767 * 65535).
+const PAIR_C_MIN: i64 = -2147483648 - 32768;
+const PAIR_C_MAX: i64 = 2147483648 - 32768;
+// Pairs summed in int32 lanes before a flush to int64: each pair adds at most 2 * 2^15 * 128 = 2^23.
+const PAIR_CHUNK: i32 = 128;
 
 // @ts-ignore: decorator
 @inline function bitlength_u64(x: u64): i32 {
@@ -127,91 +138,129 @@ const ENTRY_BYTES: usize = 16; // P x V entry: int32 [v row address, c (or cH), 
   return abs_i64(t);
 }
 
+/** o[j..j+3] += h_j * 2^16 + l_j in int64 (one flush of the int32 limb sums). */
+// @ts-ignore: decorator
+@inline function flush_limbs(at: usize, h: v128, l: v128): void {
+  const lo = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_s(h), 16), i64x2.extend_low_i32x4_s(l));
+  const hi = i64x2.add(i64x2.shl(i64x2.extend_high_i32x4_s(h), 16), i64x2.extend_high_i32x4_s(l));
+  v128.store(at, i64x2.add(v128.load(at), lo));
+  v128.store(at, i64x2.add(v128.load(at, 16), hi), 16);
+}
+
 /**
- * P x V for one head: o [headDim] int64 = sum over the entries of c * (v - z_v). `wide`: some c needs
- * the split form (see the header).
+ * P x V for one head from position pairs (the fast path, see the header): o [headDim] int64 =
+ * sum over pairs of c0 v0 + c1 v1, minus zc = sum c z_v. Pair entry: int32 [v0 address, v1 address],
+ * int16 [cH0, cH1], int16 [cL0, cL1] with c = cH * 2^16 + cL.
  */
-function pv_head(entries: usize, n: i32, headDim: i32, wide: bool, o: usize): void {
+function pv_pairs(pairs: usize, nPairs: i32, headDim: i32, zc: i64, o: usize): void {
+  for (let d = 0; d < headDim; d++) store<i64>(o + (<usize>d << 3), -zc);
+  let d = 0;
+  for (; d + 16 <= headDim; d += 16) {
+    const od = o + (<usize>d << 3);
+    for (let p0 = 0; p0 < nPairs; p0 += PAIR_CHUNK) {
+      const end = pairs + <usize>min(nPairs, p0 + PAIR_CHUNK) * ENTRY_BYTES;
+      let h0 = i32x4.splat(0), h1 = h0, h2 = h0, h3 = h0, l0 = h0, l1 = h0, l2 = h0, l3 = h0;
+      for (let e = pairs + <usize>p0 * ENTRY_BYTES; e < end; e += ENTRY_BYTES) {
+        const ent = v128.load(e);
+        const ch = i32x4.shuffle(ent, ent, 2, 2, 2, 2);
+        const cl = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
+        const v0 = v128.load(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
+        const v1 = v128.load(<usize>i32x4.extract_lane(ent, 1) + <usize>d);
+        const a = i8x16.shuffle(v0, v1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const b = i8x16.shuffle(v0, v1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const x0 = i16x8.extend_low_i8x16_s(a);
+        const x1 = i16x8.extend_high_i8x16_s(a);
+        const x2 = i16x8.extend_low_i8x16_s(b);
+        const x3 = i16x8.extend_high_i8x16_s(b);
+        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(x0, ch));
+        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(x1, ch));
+        h2 = i32x4.add(h2, i32x4.dot_i16x8_s(x2, ch));
+        h3 = i32x4.add(h3, i32x4.dot_i16x8_s(x3, ch));
+        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(x0, cl));
+        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(x1, cl));
+        l2 = i32x4.add(l2, i32x4.dot_i16x8_s(x2, cl));
+        l3 = i32x4.add(l3, i32x4.dot_i16x8_s(x3, cl));
+      }
+      flush_limbs(od, h0, l0);
+      flush_limbs(od + 32, h1, l1);
+      flush_limbs(od + 64, h2, l2);
+      flush_limbs(od + 96, h3, l3);
+    }
+  }
+  for (; d + 8 <= headDim; d += 8) {
+    const od = o + (<usize>d << 3);
+    for (let p0 = 0; p0 < nPairs; p0 += PAIR_CHUNK) {
+      const end = pairs + <usize>min(nPairs, p0 + PAIR_CHUNK) * ENTRY_BYTES;
+      let h0 = i32x4.splat(0), h1 = h0, l0 = h0, l1 = h0;
+      for (let e = pairs + <usize>p0 * ENTRY_BYTES; e < end; e += ENTRY_BYTES) {
+        const ent = v128.load(e);
+        const ch = i32x4.shuffle(ent, ent, 2, 2, 2, 2);
+        const cl = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
+        const v0 = v128.load64_zero(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
+        const v1 = v128.load64_zero(<usize>i32x4.extract_lane(ent, 1) + <usize>d);
+        const a = i8x16.shuffle(v0, v1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const x0 = i16x8.extend_low_i8x16_s(a);
+        const x1 = i16x8.extend_high_i8x16_s(a);
+        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(x0, ch));
+        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(x1, ch));
+        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(x0, cl));
+        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(x1, cl));
+      }
+      flush_limbs(od, h0, l0);
+      flush_limbs(od + 32, h1, l1);
+    }
+  }
+  // columns past the last block of 8, one at a time
+  const end = pairs + <usize>nPairs * ENTRY_BYTES;
+  for (; d < headDim; d++) {
+    let acc: i64 = 0;
+    for (let e = pairs; e < end; e += ENTRY_BYTES) {
+      const c0 = (<i64>load<i16>(e, 8) << 16) + <i64>load<i16>(e, 12);
+      const c1 = (<i64>load<i16>(e, 10) << 16) + <i64>load<i16>(e, 14);
+      acc += c0 * <i64>load<i8>(<usize>load<i32>(e) + <usize>d) + c1 * <i64>load<i8>(<usize>load<i32>(e, 4) + <usize>d);
+    }
+    const at = o + (<usize>d << 3);
+    store<i64>(at, load<i64>(at) + acc);
+  }
+}
+
+/**
+ * P x V for one head, any c (the general path): o [headDim] int64 = sum over the entries of c * (v - z_v)
+ * with c = cH * 2^24 + cL. Entry: int32 [v address, cH, cL, z_v].
+ */
+function pv_split(entries: usize, n: i32, headDim: i32, o: usize): void {
   const end = entries + <usize>n * ENTRY_BYTES;
   let d = 0;
-  if (!wide) {
-    for (; d + 16 <= headDim; d += 16) {
-      let a0 = i64x2.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-      for (let e = entries; e < end; e += ENTRY_BYTES) {
-        const ent = v128.load(e);
-        const c = i32x4.shuffle(ent, ent, 1, 1, 1, 1);
-        const z = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
-        const v = v128.load(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
-        const vl = i16x8.extend_low_i8x16_s(v);
-        const vh = i16x8.extend_high_i8x16_s(v);
-        const x0 = i32x4.sub(i32x4.extend_low_i16x8_s(vl), z);
-        const x1 = i32x4.sub(i32x4.extend_high_i16x8_s(vl), z);
-        const x2 = i32x4.sub(i32x4.extend_low_i16x8_s(vh), z);
-        const x3 = i32x4.sub(i32x4.extend_high_i16x8_s(vh), z);
-        a0 = i64x2.add(a0, i64x2.extmul_low_i32x4_s(x0, c));
-        a1 = i64x2.add(a1, i64x2.extmul_high_i32x4_s(x0, c));
-        a2 = i64x2.add(a2, i64x2.extmul_low_i32x4_s(x1, c));
-        a3 = i64x2.add(a3, i64x2.extmul_high_i32x4_s(x1, c));
-        a4 = i64x2.add(a4, i64x2.extmul_low_i32x4_s(x2, c));
-        a5 = i64x2.add(a5, i64x2.extmul_high_i32x4_s(x2, c));
-        a6 = i64x2.add(a6, i64x2.extmul_low_i32x4_s(x3, c));
-        a7 = i64x2.add(a7, i64x2.extmul_high_i32x4_s(x3, c));
-      }
-      const od = o + (<usize>d << 3);
-      v128.store(od, a0); v128.store(od, a1, 16); v128.store(od, a2, 32); v128.store(od, a3, 48);
-      v128.store(od, a4, 64); v128.store(od, a5, 80); v128.store(od, a6, 96); v128.store(od, a7, 112);
+  for (; d + 8 <= headDim; d += 8) {
+    let h0 = i64x2.splat(0), h1 = h0, h2 = h0, h3 = h0, l0 = h0, l1 = h0, l2 = h0, l3 = h0;
+    for (let e = entries; e < end; e += ENTRY_BYTES) {
+      const ent = v128.load(e);
+      const ch = i32x4.shuffle(ent, ent, 1, 1, 1, 1);
+      const cl = i32x4.shuffle(ent, ent, 2, 2, 2, 2);
+      const z = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
+      const v = v128.load8x8_s(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
+      const x0 = i32x4.sub(i32x4.extend_low_i16x8_s(v), z);
+      const x1 = i32x4.sub(i32x4.extend_high_i16x8_s(v), z);
+      h0 = i64x2.add(h0, i64x2.extmul_low_i32x4_s(x0, ch));
+      h1 = i64x2.add(h1, i64x2.extmul_high_i32x4_s(x0, ch));
+      h2 = i64x2.add(h2, i64x2.extmul_low_i32x4_s(x1, ch));
+      h3 = i64x2.add(h3, i64x2.extmul_high_i32x4_s(x1, ch));
+      l0 = i64x2.add(l0, i64x2.extmul_low_i32x4_s(x0, cl));
+      l1 = i64x2.add(l1, i64x2.extmul_high_i32x4_s(x0, cl));
+      l2 = i64x2.add(l2, i64x2.extmul_low_i32x4_s(x1, cl));
+      l3 = i64x2.add(l3, i64x2.extmul_high_i32x4_s(x1, cl));
     }
-    for (; d + 8 <= headDim; d += 8) {
-      let a0 = i64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
-      for (let e = entries; e < end; e += ENTRY_BYTES) {
-        const ent = v128.load(e);
-        const c = i32x4.shuffle(ent, ent, 1, 1, 1, 1);
-        const z = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
-        const v = v128.load8x8_s(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
-        const x0 = i32x4.sub(i32x4.extend_low_i16x8_s(v), z);
-        const x1 = i32x4.sub(i32x4.extend_high_i16x8_s(v), z);
-        a0 = i64x2.add(a0, i64x2.extmul_low_i32x4_s(x0, c));
-        a1 = i64x2.add(a1, i64x2.extmul_high_i32x4_s(x0, c));
-        a2 = i64x2.add(a2, i64x2.extmul_low_i32x4_s(x1, c));
-        a3 = i64x2.add(a3, i64x2.extmul_high_i32x4_s(x1, c));
-      }
-      const od = o + (<usize>d << 3);
-      v128.store(od, a0); v128.store(od, a1, 16); v128.store(od, a2, 32); v128.store(od, a3, 48);
-    }
-  } else {
-    for (; d + 8 <= headDim; d += 8) {
-      let h0 = i64x2.splat(0), h1 = h0, h2 = h0, h3 = h0, l0 = h0, l1 = h0, l2 = h0, l3 = h0;
-      for (let e = entries; e < end; e += ENTRY_BYTES) {
-        const ent = v128.load(e);
-        const ch = i32x4.shuffle(ent, ent, 1, 1, 1, 1);
-        const cl = i32x4.shuffle(ent, ent, 2, 2, 2, 2);
-        const z = i32x4.shuffle(ent, ent, 3, 3, 3, 3);
-        const v = v128.load8x8_s(<usize>i32x4.extract_lane(ent, 0) + <usize>d);
-        const x0 = i32x4.sub(i32x4.extend_low_i16x8_s(v), z);
-        const x1 = i32x4.sub(i32x4.extend_high_i16x8_s(v), z);
-        h0 = i64x2.add(h0, i64x2.extmul_low_i32x4_s(x0, ch));
-        h1 = i64x2.add(h1, i64x2.extmul_high_i32x4_s(x0, ch));
-        h2 = i64x2.add(h2, i64x2.extmul_low_i32x4_s(x1, ch));
-        h3 = i64x2.add(h3, i64x2.extmul_high_i32x4_s(x1, ch));
-        l0 = i64x2.add(l0, i64x2.extmul_low_i32x4_s(x0, cl));
-        l1 = i64x2.add(l1, i64x2.extmul_high_i32x4_s(x0, cl));
-        l2 = i64x2.add(l2, i64x2.extmul_low_i32x4_s(x1, cl));
-        l3 = i64x2.add(l3, i64x2.extmul_high_i32x4_s(x1, cl));
-      }
-      const od = o + (<usize>d << 3);
-      v128.store(od, i64x2.add(i64x2.shl(h0, SPLIT_BITS), l0));
-      v128.store(od, i64x2.add(i64x2.shl(h1, SPLIT_BITS), l1), 16);
-      v128.store(od, i64x2.add(i64x2.shl(h2, SPLIT_BITS), l2), 32);
-      v128.store(od, i64x2.add(i64x2.shl(h3, SPLIT_BITS), l3), 48);
-    }
+    const od = o + (<usize>d << 3);
+    v128.store(od, i64x2.add(i64x2.shl(h0, SPLIT_BITS), l0));
+    v128.store(od, i64x2.add(i64x2.shl(h1, SPLIT_BITS), l1), 16);
+    v128.store(od, i64x2.add(i64x2.shl(h2, SPLIT_BITS), l2), 32);
+    v128.store(od, i64x2.add(i64x2.shl(h3, SPLIT_BITS), l3), 48);
   }
   // columns past the last block of 8, one at a time
   for (; d < headDim; d++) {
     let acc: i64 = 0;
     for (let e = entries; e < end; e += ENTRY_BYTES) {
-      const c = wide
-        ? (<i64>load<i32>(e, 4) << SPLIT_BITS) + <i64>load<i32>(e, 8)
-        : <i64>load<i32>(e, 4);
+      const c = (<i64>load<i32>(e, 4) << SPLIT_BITS) + <i64>load<i32>(e, 8);
       acc += c * <i64>(<i32>load<i8>(<usize>load<i32>(e) + <usize>d) - load<i32>(e, 12));
     }
     store<i64>(o + (<usize>d << 3), acc);
@@ -301,30 +350,54 @@ function attention_head(
   store<i32>(q16, kq + cK + kr - sh - u, 4);
   di_softmax_rows(scores, 1, len, len, q16, q16 + 4, 0, len, 0, probs, len, 2, expScratch);
 
-  // P x V entries for the positions with P > 0: [v row address, c or (cH, cL), z_v]
+  // P x V entries for the positions with P > 0: [v row address, c (int64), z_v]
   let n = 0;
-  let wide = false;
+  let pairable = true; // every c splits into int16 limbs
+  let zc: i64 = 0; // sum of c * z_v
   const vBase = vc + kvOff;
   for (let j = 0; j < len; j++) {
     const p = <i64>load<u16>(probs + (<usize>j << 1));
     if (p == 0) continue;
     const ji = <usize>j << 2;
     const c = shift_round(p * <i64>load<i32>(vM + ji), load<i32>(vK + ji) - vr);
+    const zv = load<i32>(vZ + ji);
     const e = entries + <usize>n * ENTRY_BYTES;
     store<i32>(e, <i32>(vBase + <usize>j * stride));
-    store<i64>(e, c, 4); // lanes 1, 2: c while it fits int32, else rewritten as (cH, cL) below
-    store<i32>(e, load<i32>(vZ + ji), 12);
-    if (c != <i64><i32>c) wide = true;
+    store<i64>(e, c, 4);
+    store<i32>(e, zv, 12);
+    zc += c * <i64>zv;
+    pairable = pairable && c >= PAIR_C_MIN && c < PAIR_C_MAX;
     n++;
   }
-  if (wide) {
+  if (pairable) {
+    // rewrite in place as pairs (pair i at entry slot i: slots i < 2i were read already)
+    if (n & 1) { // pad with a zero coefficient on the last row
+      const e = entries + <usize>n * ENTRY_BYTES;
+      store<i32>(e, load<i32>(e - ENTRY_BYTES));
+      store<i64>(e, 0, 4);
+    }
+    const nPairs = (n + 1) >> 1;
+    for (let i = 0; i < nPairs; i++) {
+      const e0 = entries + (<usize>i << 5);
+      const a0 = load<i32>(e0), c0 = load<i64>(e0, 4), a1 = load<i32>(e0, 16), c1 = load<i64>(e0, 20);
+      const h0 = (c0 + 0x8000) >> 16, h1 = (c1 + 0x8000) >> 16; // c = h * 2^16 + l, -2^15 <= l < 2^15
+      const e = entries + <usize>i * ENTRY_BYTES;
+      store<i32>(e, a0);
+      store<i32>(e, a1, 4);
+      store<i16>(e, <i16>h0, 8);
+      store<i16>(e, <i16>h1, 10);
+      store<i16>(e, <i16>(c0 - (h0 << 16)), 12);
+      store<i16>(e, <i16>(c1 - (h1 << 16)), 14);
+    }
+    pv_pairs(entries, nPairs, headDim, zc, o);
+  } else {
     for (let e = entries; e < entries + <usize>n * ENTRY_BYTES; e += ENTRY_BYTES) {
       const c = load<i64>(e, 4);
       store<i32>(e, <i32>(c >> SPLIT_BITS), 4);
       store<i32>(e, <i32>(c & ((<i64>1 << SPLIT_BITS) - 1)), 8);
     }
+    pv_split(entries, n, headDim, o);
   }
-  pv_head(entries, n, headDim, wide, o);
 }
 
 /** The row's shared score mantissa round(m_q * cM / 2^u) < 2^31 and its shift u, packed as (u << 32) | m. */

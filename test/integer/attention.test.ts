@@ -164,4 +164,24 @@ describe('integer attention (di_attention_rows)', async () => {
       });
     }
   }
+
+  // Uniform attention over a long row (q at its zero point: every score 0, so every position keeps
+  // P > 0): hundreds of position pairs, so the fast P x V path flushes its int32 sums more than once;
+  // v at -128 / 127 (extreme) is the largest |v| it multiplies.
+  for (const seed of seeds(4)) {
+    it(`uniform attention over 600 positions equals the reference bit for bit, seed ${seed}`, () => {
+      for (const extreme of [false, true]) {
+        const a = randomCase(seed, { rows: 2, nHeads: 3, nKvHeads: 1, headDim: 56, maxPos: 600 }, extreme);
+        for (let r = 0; r < a.rows; r++) a.q.fill(a.qParams.z[r], r * 3 * 56, (r + 1) * 3 * 56);
+        const ref = attentionRef(a);
+        const refAcc = attentionAccumulatorsRef(a).acc;
+        for (const rt of runtimes) {
+          const got = runKernel(rt, a, [0, 2, 3]);
+          expect(got.acc, `${rt.build} int64 accumulators`).toEqual(refAcc);
+          expect(got.out, `${rt.build} out`).toEqual(ref.out);
+          expect(runKernel(rt, a).out, `${rt.build} out`).toEqual(ref.out);
+        }
+      }
+    });
+  }
 });
