@@ -8,13 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, createServer } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
-import { generateOnPage } from './helpers/demo-page.js';
+import { countHelperCalls, generateOnPage } from './helpers/demo-page.js';
 import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+import { loadModel } from '../../dist/entry/node.js';
+// @ts-expect-error: plain .mjs bench helpers without type declarations
+import { ensureModelFiles } from '../../bench/lib/e2e-models.mjs';
 
 const suite = chromiumAvailable() || process.env.CI ? describe : describe.skip;
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -97,6 +100,26 @@ suite('examples/web bundled by Vite', () => {
     expect(result.threads, status).toBe(2);
     expect(status).toMatch(/^mode w8a8 · relaxed build, 2 threads, /);
     expect(result.tokens, `seed ${request.seed}`).toEqual((await nodeGeneration(request)).tokens);
+    expect(errors).toEqual([]);
+  });
+
+  it('the emitted helper takes a slice of every decode step of a 288-dim model, with Node\'s tokens', async () => {
+    // The bundled model's products are too small to split; the e2e bench's synthetic 288-dim model's are not.
+    const path: string = ensureModelFiles('15m-v512').files.q8_0.abs;
+    const model = loadModel({ bytes: new Uint8Array(readFileSync(path)), file: basename(path) });
+    await page.setInputFiles('#file', path);
+    try {
+      const request: GenerationRequest = { prompt: 'Once upon a time', mode: 'w8a8', maxTokens: 40, temperature: 1, topP: 0.9, seed: freshSeed() };
+      await generateOnPage(page, request, 'relaxed', '2'); // plans the engine
+      const helperCalls = await countHelperCalls(page);
+      const { result } = await generateOnPage(page, request, 'relaxed', '2');
+      const want = await nodeGeneration(request, model);
+      expect(want.tokens.length, `seed ${request.seed}`).toBeGreaterThan(10);
+      expect(result.tokens, `seed ${request.seed}`).toEqual(want.tokens);
+      expect(await helperCalls()).toBeGreaterThanOrEqual(want.tokens.length);
+    } finally {
+      await page.check('input[name=source][value=bundled]');
+    }
     expect(errors).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { generateOnPage } from './helpers/demo-page.js';
+import { countHelperCalls, generateOnPage } from './helpers/demo-page.js';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
 import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
 import { loadModel } from '../../dist/entry/node.js';
@@ -104,34 +104,27 @@ suite('examples/web in Chromium', () => {
     await isolatedPage.screenshot({ path: ARTIFACTS + 'web-demo-threads.png', fullPage: true });
   });
 
-  it("splits every decode step of a 288-dim model across two threads, with Node's single-thread tokens (w8a8, w4a8)", async () => {
+  // w8a8 on both builds: quantizing this model to w4a8 (MSE clipping) takes seconds in the page and again in
+  // Node; the low-bit kernels' split is covered by the determinism test's threaded Chromium prefill.
+  it("splits every decode step of a 288-dim model across two threads, with Node's single-thread tokens (w8a8, both builds)", async () => {
     const files = ensureModelFiles('15m-v512'); // random weights, stories260K's tokenizer; cached under bench-results/
     const path: string = files.files.q8_0.abs;
     const model = loadModel({ bytes: new Uint8Array(readFileSync(path)), file: basename(path) });
     await isolatedPage.setInputFiles('#file', path);
     try {
-      for (const [mode, build] of [['w8a8', 'relaxed'], ['w4a8', 'simd']] as const) {
+      for (const [mode, build] of [['w8a8', 'relaxed'], ['w8a8', 'simd']] as const) {
         const request: GenerationRequest = { prompt: 'Once upon a time', mode, maxTokens: 60, temperature: 1, topP: 0.9, seed: freshSeed() };
         const first = await generateOnPage(isolatedPage, request, build, '2'); // plans the engine
         // The same request again on that engine, counting the calls the main thread hands to the helper.
-        await isolatedPage.evaluate(() => {
-          const w = window as unknown as { __dyadicEngine: { runtime: { pool: { dispatch(): void } } }; __dispatches: number };
-          const pool = w.__dyadicEngine.runtime.pool;
-          const dispatch = pool.dispatch.bind(pool);
-          w.__dispatches = 0;
-          pool.dispatch = () => {
-            w.__dispatches++;
-            dispatch();
-          };
-        });
+        const helperCalls = await countHelperCalls(isolatedPage);
         const second = await generateOnPage(isolatedPage, request, build, '2');
-        const dispatches = await isolatedPage.evaluate(() => (window as unknown as { __dispatches: number }).__dispatches);
+        const dispatches = await helperCalls();
         const want = await nodeGeneration(request, model);
         expect(second.result.threads, second.status).toBe(2);
         expect(want.tokens.length, `${mode} seed ${request.seed}`).toBeGreaterThan(10);
         expect(first.result.tokens, `${mode} seed ${request.seed}`).toEqual(want.tokens);
         expect(second.result.tokens, `${mode} seed ${request.seed}`).toEqual(want.tokens);
-        expect(dispatches, `${mode}: helper calls for ${want.tokens.length} decode steps`).toBeGreaterThanOrEqual(want.tokens.length);
+        expect(dispatches, `${mode} ${build}: helper calls for ${want.tokens.length} decode steps`).toBeGreaterThanOrEqual(want.tokens.length);
       }
     } finally {
       await isolatedPage.check('input[name=source][value=bundled]');

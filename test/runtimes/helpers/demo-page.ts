@@ -33,3 +33,22 @@ export async function generateOnPage(
   const result = await page.evaluate(() => (window as unknown as { __dyadicDemo: DemoResult }).__dyadicDemo);
   return { result, status: status ?? '', output: (await page.textContent('#output')) ?? '' };
 }
+
+/**
+ * Counts the kernel calls the page's current engine (window.__dyadicEngine, set by a finished generation)
+ * hands to helper threads from now on; returns a reader of the count. Throws in the page if it has no pool.
+ */
+export async function countHelperCalls(page: Page): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __dyadicEngine: { runtime: { pool?: { dispatch(): void } } }; __helperCalls: number };
+    const pool = w.__dyadicEngine.runtime.pool;
+    if (!pool) throw new Error('the engine runs no helper threads');
+    const dispatch = pool.dispatch.bind(pool);
+    w.__helperCalls = 0;
+    pool.dispatch = () => {
+      w.__helperCalls++;
+      dispatch();
+    };
+  });
+  return () => page.evaluate(() => (window as unknown as { __helperCalls: number }).__helperCalls);
+}
