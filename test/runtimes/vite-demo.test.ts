@@ -14,7 +14,7 @@ import { build, createServer } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
 import { countHelperCalls, generateOnPage } from './helpers/demo-page.js';
-import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+import { freshSeed, nodeGeneration, nodeGenerationOn, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
 import { loadModel } from '../../dist/entry/node.js';
 // @ts-expect-error: plain .mjs bench helpers without type declarations
 import { ensureModelFiles } from '../../bench/lib/e2e-models.mjs';
@@ -113,7 +113,7 @@ suite('examples/web bundled by Vite', () => {
       await generateOnPage(page, request, 'relaxed', '2'); // plans the engine
       const helperCalls = await countHelperCalls(page);
       const { result } = await generateOnPage(page, request, 'relaxed', '2');
-      const want = await nodeGeneration(request, model);
+      const want = await nodeGenerationOn(model, request);
       expect(want.tokens.length, `seed ${request.seed}`).toBeGreaterThan(10);
       expect(result.tokens, `seed ${request.seed}`).toEqual(want.tokens);
       expect(await helperCalls()).toBeGreaterThanOrEqual(want.tokens.length);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { countHelperCalls, generateOnPage } from './helpers/demo-page.js';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
-import { freshSeed, nodeGeneration, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+import { freshSeed, nodeGeneration, nodeGenerationOn, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
 import { loadModel } from '../../dist/entry/node.js';
 // @ts-expect-error: plain .mjs bench helpers without type declarations
 import { ensureModelFiles } from '../../bench/lib/e2e-models.mjs';
@@ -119,7 +119,7 @@ suite('examples/web in Chromium', () => {
         const helperCalls = await countHelperCalls(isolatedPage);
         const second = await generateOnPage(isolatedPage, request, build, '2');
         const dispatches = await helperCalls();
-        const want = await nodeGeneration(request, model);
+        const want = await nodeGenerationOn(model, request);
         expect(second.result.threads, second.status).toBe(2);
         expect(want.tokens.length, `${mode} seed ${request.seed}`).toBeGreaterThan(10);
         expect(first.result.tokens, `${mode} seed ${request.seed}`).toEqual(want.tokens);

@@ -21,11 +21,13 @@ export interface GenerationRequest {
   seed: number;
 }
 
-/**
- * Node's tokens and text for a request (KV cache planned for the model's whole context, as the examples do),
- * on one thread; the bundled model unless another is given.
- */
-export async function nodeGeneration(r: GenerationRequest, model: LoadedModel = bundledModel()): Promise<{ tokens: number[]; text: string }> {
+/** Node's tokens and text for a request on the bundled model (one argument: usable as `requests.map(nodeGeneration)`). */
+export function nodeGeneration(r: GenerationRequest): Promise<{ tokens: number[]; text: string }> {
+  return nodeGenerationOn(bundledModel(), r);
+}
+
+/** Node's tokens and text for a request on `model`, one thread, KV cache planned for the model's whole context as the examples do. */
+export async function nodeGenerationOn(model: LoadedModel, r: GenerationRequest): Promise<{ tokens: number[]; text: string }> {
   const engine = await createEngine(r.mode, model, { maxPositions: model.config.contextLength });
   const sampler = createSampler(engine, { temperature: r.temperature, topP: r.topP, seed: r.seed });
   const { tokens, text } = generate(engine, model.tokenizer!, sampler, { prompt: r.prompt, maxTokens: r.maxTokens });
