@@ -22,8 +22,7 @@ export class DyadicRuntime {
   readonly build: Build;
   readonly exports: KernelExports;
   readonly arena: WasmArena;
-  /** Helper threads sharing this runtime's memory (bindings/threads/), when it was loaded with threads > 1. */
-  pool: ThreadPool | undefined;
+  private threadPool: ThreadPool | undefined;
   private heap: Int32Array | undefined;
 
   constructor(build: Build, exports: KernelExports, options: RuntimeOptions = {}) {
@@ -32,6 +31,18 @@ export class DyadicRuntime {
     this.build = build;
     this.exports = exports;
     this.arena = new WasmArena(exports.memory, exports.heap_base(), options.memoryLimitBytes ?? MAX_WASM_BYTES);
+  }
+
+  /**
+   * Helper threads sharing this runtime's memory (bindings/threads/), when it was loaded with threads > 1
+   * and the pool is still open (a pool that lost a helper closes itself; the runtime then goes on alone).
+   */
+  get pool(): ThreadPool | undefined {
+    return this.threadPool?.isClosed ? undefined : this.threadPool;
+  }
+
+  set pool(pool: ThreadPool | undefined) {
+    this.threadPool = pool;
   }
 
   /** Threads that run kernels: the main thread plus the pool's helpers. */
@@ -48,8 +59,8 @@ export class DyadicRuntime {
 
   /** Ends the helper threads, if any (the runtime stays usable on one thread). */
   close(): void {
-    this.pool?.close();
-    this.pool = undefined;
+    this.threadPool?.close();
+    this.threadPool = undefined;
   }
 
   /**

@@ -62,6 +62,8 @@ export class ThreadPool {
   readonly helpers: number;
   /** Calls with less work than this run on the main thread alone (0: split everything, as tests do). */
   minSplitWork = DEFAULT_MIN_SPLIT_WORK;
+  /** How long finish() waits for the helpers before it declares one lost and closes the pool. */
+  dispatchTimeoutMs = DISPATCH_TIMEOUT_MS;
   private readonly control: Int32Array;
   private readonly kernelIndex: Map<string, number>;
   private readonly kernelNames: string[];
@@ -130,10 +132,10 @@ export class ThreadPool {
     while (Atomics.load(c, DONE) < this.helpers) {
       if ((++spins & 0xffff) !== 0) continue;
       const now = performance.now();
-      if (deadline === 0) deadline = now + DISPATCH_TIMEOUT_MS;
+      if (deadline === 0) deadline = now + this.dispatchTimeoutMs;
       else if (now > deadline) {
         this.close();
-        throw new Error(`dyadic: a helper thread did not finish its kernel call within ${DISPATCH_TIMEOUT_MS} ms; the thread pool is closed`);
+        throw new Error(`dyadic: a helper thread did not finish its kernel call within ${this.dispatchTimeoutMs} ms; the thread pool is closed and this runtime goes on with one thread`);
       }
     }
     let fault = '';

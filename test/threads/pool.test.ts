@@ -98,6 +98,26 @@ describe('dispatch', () => {
     splitMatmulMatchesReference(rt, seeds()[0]);
   });
 
+  it('a helper that does not finish in time closes the pool by name; the runtime goes on with one thread', async () => {
+    const rt = await load(2);
+    const pool = rt.pool!;
+    pool.dispatchTimeoutMs = 100;
+    // a legitimate but long call (2^16 rows x 1024 x 1024, every row re-reading one activation row into
+    // one output row; all reads and writes inside the buffers)
+    const M = 1 << 16, N = 1024, K = 1024;
+    const w = rt.arena.alloc(N * K, 'weights'); // [N/4][K/8][4][8] int8
+    const perChannel = rt.arena.alloc(N * 4, 'wsum and mantissas'); // [N] int32
+    const a = rt.arena.alloc(K, 'one activation row'); // [1][K] int8
+    const rows = rt.arena.alloc(M * 8, 'row zero points and ranges'); // [M] x 2 int32
+    const out = rt.arena.alloc(N * 4, 'one output row'); // [1][N] int32
+    pool.assign(0, 'gemm_w8a8_2x4c8', [M, N, K, a, 0, w, perChannel, perChannel, 0, rows, out, 0, rows]);
+    pool.dispatch();
+    expect(() => pool.finish()).toThrow(/did not finish its kernel call within 100 ms; the thread pool is closed/);
+    expect(pool.isClosed).toBe(true);
+    expect(rt.threads).toBe(1);
+    splitMatmulMatchesReference(rt, seeds()[0]);
+  });
+
   it('refuses an unknown kernel and too many arguments before dispatching', async () => {
     const rt = await load(2);
     expect(() => rt.pool!.assign(0, 'no_such_kernel', [])).toThrow(/no kernel 'no_such_kernel'/);
