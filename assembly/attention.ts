@@ -26,7 +26,7 @@
 //   head scratch (attentionHeadScratchBytes): int16 [roundUp(headDim, 8)] q - z_q of the head, then
 //      uint16 [lenCap] probabilities, int32 [lenCap] scores, int32 [lenCap] exponentials, int64 [lenCap]
 //      rescaled scores, lenCap = roundUp(maxLen + 4, 8) and maxLen = max(pos) + 1. After the softmax the
-//      last three (16 * lenCap bytes) hold the P x V entries, int32 [len + 1, 4].
+//      last three (16 * lenCap bytes) hold the P x V entries, int32 [len, 4] at most.
 //   di_attention_rows: head scratch, then int64 [nHeads * headDim] row accumulators, int32 [width + 4].
 //   di_attention_finish: int32 [width + 4].
 //
@@ -267,6 +267,42 @@ function pv_split(entries: usize, n: i32, headDim: i32, o: usize): void {
   }
 }
 
+/** round(t / 2^sh) of every t into int32 scores (sh uniform across the head; a left shift when sh <= 0). */
+// @ts-ignore: decorator
+@inline function normalise_scores(tBuf: usize, len: i32, sh: i32, scores: usize): void {
+  // four at a time (tBuf and scores hold len rounded up to 4), as shift_round does for each
+  const end = <usize>((len + 3) & ~3) << 3;
+  if (sh <= 0) {
+    for (let o: usize = 0; o < end; o += 32) {
+      const a = i64x2.shl(v128.load(tBuf + o), -sh);
+      const b = i64x2.shl(v128.load(tBuf + o, 16), -sh);
+      v128.store(scores + (o >> 1), i32x4.shuffle(a, b, 0, 2, 4, 6));
+    }
+  } else if (sh > 62) {
+    memory.fill(scores, 0, end >> 1);
+  } else {
+    const half = i64x2.splat(<i64>1 << (sh - 1));
+    for (let o: usize = 0; o < end; o += 32) {
+      const a = i64x2.shr_s(i64x2.add(v128.load(tBuf + o), half), sh);
+      const b = i64x2.shr_s(i64x2.add(v128.load(tBuf + o, 16), half), sh);
+      v128.store(scores + (o >> 1), i32x4.shuffle(a, b, 0, 2, 4, 6));
+    }
+  }
+}
+
+/** One fast-path pair entry: v row addresses and int16 limbs of c0, c1 (see pv_pairs). */
+// @ts-ignore: decorator
+@inline function store_pair(e: usize, at0: i32, c0: i64, at1: i32, c1: i64): void {
+  const h0 = (c0 + 0x8000) >> 16; // c = h * 2^16 + l, -2^15 <= l < 2^15
+  const h1 = (c1 + 0x8000) >> 16;
+  store<i32>(e, at0);
+  store<i32>(e, at1, 4);
+  store<i16>(e, <i16>h0, 8);
+  store<i16>(e, <i16>h1, 10);
+  store<i16>(e, <i16>(c0 - (h0 << 16)), 12);
+  store<i16>(e, <i16>(c1 - (h1 << 16)), 14);
+}
+
 /**
  * One head of one row: o [headDim] int64 (see the method). kr, vr: the row's reference exponents;
  * mRow, u: its score mantissa and that mantissa's shift. Uses only `scratch` (head scratch).
@@ -342,62 +378,58 @@ function attention_head(
     mx = max(mx, rescale_score(acc, s, kM, kK, kr, tBuf));
   }
   const sh = normalising_shift(mx, P_BITS);
-  for (let j = 0; j < len; j++) {
-    store<i32>(scores + (<usize>j << 2), <i32>shift_round(load<i64>(tBuf + (<usize>j << 3)), sh));
-  }
+  normalise_scores(tBuf, len, sh, scores);
   // the row's score scale (m, k) for the softmax, in the (now free) q16 slot
   store<i32>(q16, mRow);
   store<i32>(q16, kq + cK + kr - sh - u, 4);
   di_softmax_rows(scores, 1, len, len, q16, q16 + 4, 0, len, 0, probs, len, 2, expScratch);
 
-  // P x V entries for the positions with P > 0: [v row address, c (int64), z_v]
-  let n = 0;
-  let pairable = true; // every c splits into int16 limbs
-  let zc: i64 = 0; // sum of c * z_v
+  // P x V: pairs of positions with P > 0 straight into the fast path's entries; the general path
+  // rebuilds its own entries if some c is out of the fast path's range
   const vBase = vc + kvOff;
+  const pairs = entries;
+  let n = 0;
+  let zc: i64 = 0; // sum of c * z_v
+  let firstAt: i32 = 0; // the pending first position of a pair: v row address and c
+  let firstC: i64 = 0;
+  let pairable = true;
   for (let j = 0; j < len; j++) {
     const p = <i64>load<u16>(probs + (<usize>j << 1));
     if (p == 0) continue;
     const ji = <usize>j << 2;
     const c = shift_round(p * <i64>load<i32>(vM + ji), load<i32>(vK + ji) - vr);
-    const zv = load<i32>(vZ + ji);
-    const e = entries + <usize>n * ENTRY_BYTES;
-    store<i32>(e, <i32>(vBase + <usize>j * stride));
-    store<i64>(e, c, 4);
-    store<i32>(e, zv, 12);
-    zc += c * <i64>zv;
-    pairable = pairable && c >= PAIR_C_MIN && c < PAIR_C_MAX;
+    if (c < PAIR_C_MIN || c >= PAIR_C_MAX) {
+      pairable = false;
+      break;
+    }
+    zc += c * <i64>load<i32>(vZ + ji);
+    const at = <i32>(vBase + <usize>j * stride);
+    if (n & 1) store_pair(pairs + (<usize>(n >> 1) << 4), firstAt, firstC, at, c);
+    else {
+      firstAt = at;
+      firstC = c;
+    }
     n++;
   }
   if (pairable) {
-    // rewrite in place as pairs (pair i at entry slot i: slots i < 2i were read already)
-    if (n & 1) { // pad with a zero coefficient on the last row
-      const e = entries + <usize>n * ENTRY_BYTES;
-      store<i32>(e, load<i32>(e - ENTRY_BYTES));
-      store<i64>(e, 0, 4);
-    }
-    const nPairs = (n + 1) >> 1;
-    for (let i = 0; i < nPairs; i++) {
-      const e0 = entries + (<usize>i << 5);
-      const a0 = load<i32>(e0), c0 = load<i64>(e0, 4), a1 = load<i32>(e0, 16), c1 = load<i64>(e0, 20);
-      const h0 = (c0 + 0x8000) >> 16, h1 = (c1 + 0x8000) >> 16; // c = h * 2^16 + l, -2^15 <= l < 2^15
-      const e = entries + <usize>i * ENTRY_BYTES;
-      store<i32>(e, a0);
-      store<i32>(e, a1, 4);
-      store<i16>(e, <i16>h0, 8);
-      store<i16>(e, <i16>h1, 10);
-      store<i16>(e, <i16>(c0 - (h0 << 16)), 12);
-      store<i16>(e, <i16>(c1 - (h1 << 16)), 14);
-    }
-    pv_pairs(entries, nPairs, headDim, zc, o);
-  } else {
-    for (let e = entries; e < entries + <usize>n * ENTRY_BYTES; e += ENTRY_BYTES) {
-      const c = load<i64>(e, 4);
-      store<i32>(e, <i32>(c >> SPLIT_BITS), 4);
-      store<i32>(e, <i32>(c & ((<i64>1 << SPLIT_BITS) - 1)), 8);
-    }
-    pv_split(entries, n, headDim, o);
+    if (n & 1) store_pair(pairs + (<usize>(n >> 1) << 4), firstAt, firstC, firstAt, 0); // pad: c = 0
+    pv_pairs(pairs, (n + 1) >> 1, headDim, zc, o);
+    return;
   }
+  n = 0;
+  for (let j = 0; j < len; j++) {
+    const p = <i64>load<u16>(probs + (<usize>j << 1));
+    if (p == 0) continue;
+    const ji = <usize>j << 2;
+    const c = shift_round(p * <i64>load<i32>(vM + ji), load<i32>(vK + ji) - vr);
+    const e = entries + <usize>n * ENTRY_BYTES;
+    store<i32>(e, <i32>(vBase + <usize>j * stride));
+    store<i32>(e, <i32>(c >> SPLIT_BITS), 4);
+    store<i32>(e, <i32>(c & ((<i64>1 << SPLIT_BITS) - 1)), 8);
+    store<i32>(e, load<i32>(vZ + ji), 12);
+    n++;
+  }
+  pv_split(entries, n, headDim, o);
 }
 
 /** The row's shared score mantissa round(m_q * cM / 2^u) < 2^31 and its shift u, packed as (u << 32) | m. */
