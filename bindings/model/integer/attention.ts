@@ -39,10 +39,17 @@ export function inverseSqrtHeadDim(headDim: number): { m: number; k: number } {
 }
 
 /**
- * Multiply-accumulates (QK plus P x V over all heads and rows) below which attention stays on one thread:
- * waking the helpers costs about this much work (`npm run bench -- threads`, decode at positions 64..191).
+ * Work units (the pool's minSplitWork, in dense-GEMM multiply-accumulates) per attention multiply-
+ * accumulate: a QK or P x V MAC costs about 4 GEMM MACs in time (measured: 288-dim decode attention
+ * ~7 MACs/ns, W8A8 GEMV 2048x2048 ~30 MACs/ns, `npm run bench -- attention` and `-- gemm`), because each
+ * position also pays its rescale, softmax and P x V entry.
  */
-export const MIN_SPLIT_ATTENTION_MACS = 1 << 15;
+export const ATTENTION_WORK_PER_MAC = 4;
+
+/** The work of an attention call in the pool's units: QK and P x V over every head and visible position. */
+export function attentionWork(visiblePositions: number, nHeads: number, headDim: number): number {
+  return ATTENTION_WORK_PER_MAC * 2 * visiblePositions * nHeads * headDim;
+}
 
 /** Byte offsets and sizes of one attention call (the kernel's contract, assembly/attention.ts). */
 export interface AttentionCall {
@@ -74,7 +81,7 @@ function check(ok: boolean, message: string): void {
 
 /**
  * Integer attention on all of the runtime's threads (or on the main thread alone when it has none, the
- * call is small, or no split scratch is given). `scratch`: attentionScratchBytes(maxLen, ...) bytes,
+ * call's attentionWork is below pool.minSplitWork, or no split scratch is given). `scratch`: attentionScratchBytes(maxLen, ...) bytes,
  * 16-aligned. Results are bit-identical for every thread count.
  */
 export function runAttention(runtime: DyadicRuntime, c: AttentionCall, scratch: number, split?: AttentionSplitScratch): void {
@@ -97,7 +104,7 @@ export function runAttention(runtime: DyadicRuntime, c: AttentionCall, scratch: 
   }
   const pool = runtime.pool;
   const parts = pool && split ? Math.min(1 + pool.helpers, nHeads) : 1;
-  if (parts < 2 || 2 * visible * width < MIN_SPLIT_ATTENTION_MACS) {
+  if (parts < 2 || attentionWork(visible, nHeads, headDim) < pool!.minSplitWork) {
     runtime.call('di_attention_rows', c.q, rows, c.qStride, c.qM, c.qK, c.qZ, c.pos, c.kc, c.vc, c.kvStride,
       c.kM, c.kK, c.kZ, c.vM, c.vK, c.vZ, nHeads, nKvHeads, headDim, c.cM, c.cK, scratch, maxLen,
       c.out, c.outStride, c.outM, c.outK, c.outZ);
