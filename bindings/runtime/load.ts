@@ -97,7 +97,7 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<DyadicRunt
   const scratch = Array.from({ length: threads - 1 }, (_, i) => runtime.arena.alloc(THREAD_TILE_SCRATCH, `helper thread ${i + 1} scratch`, 64));
   const kernels = Object.keys(instance.exports).filter((name) => typeof instance.exports[name] === 'function');
   try {
-    runtime.pool = await ThreadPool.start(module, memory, kernels, scratch);
+    runtime.pool = await ThreadPool.start(module, memory, kernels, scratch, (kernel, args) => runtime.call(kernel, ...args));
   } catch (e) {
     // 'auto' means "as many as work here": if helpers cannot start (a content security policy that
     // forbids workers, say), one thread still works. An explicit count reports why it could not.

@@ -1,13 +1,13 @@
-// The helper thread's side of the pool (host-neutral; bindings/entry/*-thread.ts start it). It
-// instantiates the shared-memory kernel module on the memory it was sent, then serves dispatches until
-// told to stop: spin briefly on the generation word (a decode step issues dozens of small calls, and
-// waking from Atomics.wait costs tens of microseconds), then sleep until notified.
+// The helper thread's side of the pool (host-neutral; bindings/entry/*-helper.ts start it). It
+// instantiates the shared-memory kernel module on the memory it was sent, then serves its slot until
+// told to stop: spin briefly for the next posted call (a decode step issues dozens of small calls, and
+// waking from Atomics.wait costs tens of microseconds), then sleep until the next dispatch.
 
-import { ARGC, ARGS, DONE, FAULT, GENERATION, KERNEL, NO_JOB, SLEEPERS, SLOT_BASE, SLOT_WORDS, STOP, type HelperInit } from './protocol.js';
+import { ARGC, ARGS, FAULT, FINISHED, GENERATION, KERNEL, POSTED, SLEEPERS, SLOT_BASE, SLOT_WORDS, STATE, STOP, TAKEN, type HelperInit } from './protocol.js';
 
 type Kernel = (...args: number[]) => unknown;
 
-/** Instantiates the kernels for this helper; resolves once it is ready to serve. */
+/** Instantiates the kernels for this helper; resolves with the serving loop once it is ready. */
 export async function prepareHelper(init: HelperInit): Promise<() => void> {
   const instance = await WebAssembly.instantiate(init.module, { env: { memory: init.memory } });
   const exports = instance.exports as Record<string, unknown>;
@@ -22,44 +22,43 @@ export async function prepareHelper(init: HelperInit): Promise<() => void> {
   return () => serve(init, kernels);
 }
 
-/** Blocks this thread: runs dispatches until STOP. */
+/** Blocks this thread: runs the calls posted to its slot until STOP. */
 function serve(init: HelperInit, kernels: Kernel[]): void {
   const control = new Int32Array(init.control);
   const slot = SLOT_BASE + init.slot * SLOT_WORDS;
   const args: number[] = [];
-  // Not a fresh load: the pool may dispatch as soon as this helper has said it is ready, possibly before
-  // this line runs, and that dispatch must not be mistaken for the starting point. Generations start at 0
-  // and nothing is dispatched before every helper is ready.
-  let seen = 0;
   for (;;) {
-    // Wait for the next generation: spin (checking the clock every 1024 loads), then sleep.
+    // Wait for a posted call: spin (checking the clock and STOP every 1024 loads), then sleep until the
+    // generation moves. The generation is read before the last look at the slot, so a call posted in
+    // between makes Atomics.wait return at once.
     let spins = 0;
     let spinUntil = 0;
-    while (Atomics.load(control, GENERATION) === seen) {
+    while (Atomics.load(control, slot + STATE) !== POSTED) {
       if ((++spins & 1023) !== 0) continue;
+      if (Atomics.load(control, STOP) !== 0) return;
       const now = performance.now();
       if (spinUntil === 0) spinUntil = now + init.spinMs;
       else if (now > spinUntil) {
+        const generation = Atomics.load(control, GENERATION);
         Atomics.add(control, SLEEPERS, 1);
-        Atomics.wait(control, GENERATION, seen);
+        if (Atomics.load(control, slot + STATE) !== POSTED && Atomics.load(control, STOP) === 0) {
+          Atomics.wait(control, GENERATION, generation);
+        }
         Atomics.sub(control, SLEEPERS, 1);
         spinUntil = 0;
       }
     }
-    seen = Atomics.load(control, GENERATION);
-    if (Atomics.load(control, STOP) !== 0) return;
-    const kernel = control[slot + KERNEL];
-    if (kernel !== NO_JOB) {
-      const argc = control[slot + ARGC];
-      args.length = argc;
-      for (let i = 0; i < argc; i++) args[i] = control[slot + ARGS + i];
-      try {
-        Reflect.apply(kernels[kernel], undefined, args);
-        control[slot + FAULT] = 0;
-      } catch {
-        control[slot + FAULT] = 1;
-      }
+    // The main thread may take the call first (when this thread was late); then there is nothing to do.
+    if (Atomics.compareExchange(control, slot + STATE, POSTED, TAKEN) !== POSTED) continue;
+    const argc = control[slot + ARGC];
+    args.length = argc;
+    for (let i = 0; i < argc; i++) args[i] = control[slot + ARGS + i];
+    try {
+      Reflect.apply(kernels[control[slot + KERNEL]], undefined, args);
+      control[slot + FAULT] = 0;
+    } catch {
+      control[slot + FAULT] = 1;
     }
-    Atomics.add(control, DONE, 1);
+    Atomics.store(control, slot + STATE, FINISHED);
   }
 }

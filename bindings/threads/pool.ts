@@ -1,15 +1,16 @@
 // The main thread's side of the kernel thread pool. Helpers (bindings/threads/helper-loop.ts) each run
 // their own instance of the shared-memory kernel module over the same WebAssembly.Memory; a dispatch
-// writes one kernel call per helper into the control block (bindings/threads/protocol.ts), wakes them,
-// runs the main thread's own share, then spins until every helper is done. Spinning rather than
-// blocking because browsers forbid Atomics.wait on the main thread, and because the calls are short.
+// posts one kernel call per helper into the control block (bindings/threads/protocol.ts), wakes
+// sleeping helpers, runs the main thread's own share, then collects the helpers' calls: one a helper has
+// not started yet is taken over and run here, one it has started is waited for (spinning: browsers
+// forbid Atomics.wait on the main thread, and the calls are short).
 //
 // Only kernels whose work splits into disjoint outputs are dispatched (see bindings/gemm/parallel.ts), so
 // results are bit-identical to one thread whatever the split.
 
 import {
-  ARGC, ARGS, CONTROL_WORDS, DONE, FAULT, GENERATION, KERNEL, MAX_ARGS, MAX_HELPERS, NO_JOB, SLEEPERS, SLOT_BASE, SLOT_WORDS, STOP,
-  type HelperInit,
+  ARGC, ARGS, CONTROL_WORDS, FAULT, FINISHED, GENERATION, IDLE, KERNEL, MAX_ARGS, MAX_HELPERS, POSTED, SLEEPERS, SLOT_BASE, SLOT_WORDS,
+  STATE, STOP, TAKEN, type HelperInit,
 } from './protocol.js';
 
 /** A started helper as the host sees it. */
@@ -57,34 +58,44 @@ export const HELPER_SPIN_MS = 2;
  */
 export const DEFAULT_MIN_SPLIT_WORK = 1 << 16;
 
+/** Runs a kernel call on the main thread's own instance (the runtime's call). */
+export type LocalCall = (kernel: string, args: number[]) => void;
+
 export class ThreadPool {
   /** Helper threads (the main thread is one more). */
   readonly helpers: number;
   /** Calls with less work than this run on the main thread alone (0: split everything, as tests do). */
   minSplitWork = DEFAULT_MIN_SPLIT_WORK;
-  /** How long finish() waits for the helpers before it declares one lost and closes the pool. */
+  /** How long finish() waits for a helper's call before it declares the helper lost and closes the pool. */
   dispatchTimeoutMs = DISPATCH_TIMEOUT_MS;
+  /** Calls the main thread took over because their helper had not started them (for tests and tuning). */
+  taken = 0;
   private readonly control: Int32Array;
   private readonly kernelIndex: Map<string, number>;
   private readonly kernelNames: string[];
   private readonly handles: HelperHandle[];
+  private readonly local: LocalCall;
+  private readonly posted: boolean[];
+  private readonly args: number[] = [];
   private closed = false;
 
-  private constructor(control: Int32Array, kernels: string[], handles: HelperHandle[]) {
+  private constructor(control: Int32Array, kernels: string[], handles: HelperHandle[], local: LocalCall) {
     this.control = control;
     this.kernelNames = kernels;
     this.kernelIndex = new Map(kernels.map((name, i) => [name, i]));
     this.handles = handles;
     this.helpers = handles.length;
-    for (let s = 0; s < MAX_HELPERS; s++) control[SLOT_BASE + s * SLOT_WORDS + KERNEL] = NO_JOB;
+    this.local = local;
+    this.posted = new Array<boolean>(handles.length).fill(false);
   }
 
   /**
    * Starts `helpers` threads on `memory` (shared), each with THREAD_TILE_SCRATCH bytes at the offsets
-   * given. Rejects with the host's reason if a thread cannot start.
+   * given; `local` runs a call on the main thread (when it takes over a late helper's call). Rejects
+   * with the host's reason if a thread cannot start.
    */
   static async start(
-    module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: string[], tileScratch: number[],
+    module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: string[], tileScratch: number[], local: LocalCall,
   ): Promise<ThreadPool> {
     const helpers = tileScratch.length;
     if (!host) throw new Error('dyadic: this host cannot start threads (no thread host registered)');
@@ -100,55 +111,89 @@ export class ThreadPool {
       for (const h of handles) h.terminate();
       throw new Error(`dyadic: a helper thread failed to start: ${String(failed.reason?.message ?? failed.reason)}`, { cause: failed.reason });
     }
-    return new ThreadPool(new Int32Array(control), kernels, handles);
+    return new ThreadPool(new Int32Array(control), kernels, handles, local);
   }
 
-  /** Sets helper `slot`'s call for the next dispatch (slots left unset do nothing). */
+  /**
+   * Posts a call to helper `slot` (a spinning helper may start it at once); dispatch() wakes sleeping
+   * helpers, and finish() collects every posted call.
+   */
   assign(slot: number, kernel: string, args: ArrayLike<number>): void {
     if (this.closed) throw new Error('dyadic: the thread pool is closed');
     const index = this.kernelIndex.get(kernel);
     if (index === undefined) throw new Error(`dyadic: no kernel '${kernel}' to run on a helper thread`);
     if (args.length > MAX_ARGS) throw new RangeError(`dyadic: ${args.length} arguments for ${kernel} (at most ${MAX_ARGS} on a helper thread)`);
+    if (!(slot >= 0 && slot < this.helpers)) throw new RangeError(`dyadic: no helper thread ${slot} (the pool has ${this.helpers})`);
+    if (this.posted[slot]) throw new Error(`dyadic: helper thread ${slot + 1} already has a call posted (finish() first)`);
     const c = this.control;
     const base = SLOT_BASE + slot * SLOT_WORDS;
     c[base + KERNEL] = index;
     c[base + ARGC] = args.length;
     for (let i = 0; i < args.length; i++) c[base + ARGS + i] = args[i];
+    c[base + FAULT] = 0;
+    Atomics.store(c, base + STATE, POSTED);
+    this.posted[slot] = true;
   }
 
-  /** Wakes the helpers on their assigned calls; the caller runs its own share, then calls finish(). */
+  /** Wakes sleeping helpers on their posted calls; the caller runs its own share, then calls finish(). */
   dispatch(): void {
     const c = this.control;
-    Atomics.store(c, DONE, 0);
     Atomics.add(c, GENERATION, 1);
     if (Atomics.load(c, SLEEPERS) > 0) Atomics.notify(c, GENERATION);
   }
 
-  /** Spins until every helper has finished this dispatch; throws if one faulted. Clears the slots. */
+  /**
+   * Returns when every posted call has run: a call its helper has not started yet is taken over and run
+   * here (so a descheduled or sleeping helper costs no waiting); a started one is waited for. Throws
+   * the first fault after all are done.
+   */
   finish(): void {
+    const c = this.control;
+    let fault = '';
+    for (let s = 0; s < this.helpers; s++) {
+      if (!this.posted[s]) continue;
+      this.posted[s] = false;
+      const base = SLOT_BASE + s * SLOT_WORDS;
+      const name = this.kernelNames[c[base + KERNEL]];
+      if (Atomics.compareExchange(c, base + STATE, POSTED, TAKEN) === POSTED) {
+        this.taken++;
+        const args = this.args;
+        args.length = c[base + ARGC];
+        for (let i = 0; i < args.length; i++) args[i] = c[base + ARGS + i];
+        Atomics.store(c, base + STATE, IDLE);
+        try {
+          this.local(name, args);
+        } catch (e) {
+          fault ||= `dyadic: kernel ${name} trapped in helper thread ${s + 1}'s share (run on the main thread) with arguments [${args.join(', ')}]: ${(e as Error).message}`;
+        }
+        continue;
+      }
+      this.waitFinished(base);
+      if (c[base + FAULT] !== 0 && !fault) {
+        const args = Array.from(c.subarray(base + ARGS, base + ARGS + c[base + ARGC]));
+        fault = `dyadic: kernel ${name} trapped on helper thread ${s + 1} with arguments [${args.join(', ')}]`;
+      }
+      c[base + FAULT] = 0;
+      Atomics.store(c, base + STATE, IDLE);
+    }
+    if (fault) throw new Error(fault);
+  }
+
+  /** Spins until the helper at slot `base` has finished the call it took (or the dispatch timeout). */
+  private waitFinished(base: number): void {
     const c = this.control;
     let spins = 0;
     let deadline = 0;
-    while (Atomics.load(c, DONE) < this.helpers) {
+    while (Atomics.load(c, base + STATE) !== FINISHED) {
       if ((++spins & 0xffff) !== 0) continue;
       const now = performance.now();
       if (deadline === 0) deadline = now + this.dispatchTimeoutMs;
       else if (now > deadline) {
+        this.posted.fill(false);
         this.close();
         throw new Error(`dyadic: a helper thread did not finish its kernel call within ${this.dispatchTimeoutMs} ms; the thread pool is closed and this runtime goes on with one thread`);
       }
     }
-    let fault = '';
-    for (let s = 0; s < this.helpers; s++) {
-      const base = SLOT_BASE + s * SLOT_WORDS;
-      if (c[base + KERNEL] !== NO_JOB && c[base + FAULT] !== 0 && !fault) {
-        const args = Array.from(c.subarray(base + ARGS, base + ARGS + c[base + ARGC]));
-        fault = `dyadic: kernel ${this.kernelNames[c[base + KERNEL]]} trapped on helper thread ${s + 1} with arguments [${args.join(', ')}]`;
-      }
-      c[base + KERNEL] = NO_JOB;
-      c[base + FAULT] = 0;
-    }
-    if (fault) throw new Error(fault);
   }
 
   /** Stops and ends every helper. The pool cannot be used afterwards. */
@@ -159,6 +204,11 @@ export class ThreadPool {
     Atomics.add(this.control, GENERATION, 1);
     Atomics.notify(this.control, GENERATION);
     for (const h of this.handles) h.terminate();
+  }
+
+  /** Where helper `slot`'s current call is (diagnostics and tests). */
+  slotState(slot: number): 'idle' | 'posted' | 'taken' | 'finished' {
+    return (['idle', 'posted', 'taken', 'finished'] as const)[Atomics.load(this.control, SLOT_BASE + slot * SLOT_WORDS + STATE)];
   }
 
   get isClosed(): boolean {
