@@ -46,11 +46,27 @@ function floatWeightBytes(w) {
   return n;
 }
 
+/** Calls of a thread pool's helpers: `assign` posts a call to a helper, `taken` counts posted calls the main thread ran itself. */
+function countHelperCalls(pool) {
+  let posted = 0;
+  const assign = pool.assign.bind(pool);
+  pool.assign = (...args) => {
+    posted++;
+    return assign(...args);
+  };
+  const taken0 = pool.taken;
+  return () => ({ posted, ranOnHelpers: posted - (pool.taken - taken0) });
+}
+
 /**
- * mode: 'float32' or an integer mode (w8a8, w6a6, w4a8, ...); build: 'simd' | 'relaxed' (integer only).
- * Returns median tokens/s of `repeats` runs after one warm-up run, and the engine's memory.
+ * mode: 'float32' or an integer mode (w8a8, w6a6, w4a8, ...); build: 'simd' | 'relaxed' (integer only);
+ * threads: kernel threads of the integer engine (the float32 reference is plain JavaScript, one thread).
+ * Returns median tokens/s of `repeats` runs after one warm-up run, the engine's memory, the generated
+ * tokens (every run must give the same ones) and, with threads > 1, how many kernel calls the helper
+ * threads ran; throws if the engine did not run on `threads` threads from start to end.
  */
-export async function runDyadic(dyadic, { bytes, file, mode, build, banned, repeats = 3, decodeTokens = DECODE_TOKENS, now = () => performance.now() }) {
+export async function runDyadic(dyadic, { bytes, file, mode, build, threads = 1, banned, repeats = 3, decodeTokens = DECODE_TOKENS, now = () => performance.now() }) {
+  if (mode === 'float32' && threads !== 1) throw new Error(`the float32 reference runs on one thread, not ${threads}`);
   let loaded = dyadic.loadModel({ bytes, file });
   const { config, tokenizer } = loaded;
   const prompt = promptTokens(tokenizer); // [PROMPT_TOKENS] with BOS first
@@ -58,16 +74,21 @@ export async function runDyadic(dyadic, { bytes, file, mode, build, banned, repe
   const loadStart = now();
   const engine = mode === 'float32'
     ? new dyadic.FloatLlama(config, loaded.weights, { maxPositions })
-    : await dyadic.createIntegerEngine(mode, loaded, { maxPositions, build });
+    : await dyadic.createIntegerEngine(mode, loaded, { maxPositions, build, threads });
   const loadMs = now() - loadStart;
   // The integer engines hold everything in wasm memory: drop the float weights so the heap can shrink.
   const jsWeightBytes = mode === 'float32' ? floatWeightBytes(loaded.weights) : 0;
   loaded = undefined;
+  const runningThreads = () => engine.runtime?.threads ?? 1;
+  if (runningThreads() !== threads) throw new Error(`dyadic ${mode} asked for ${threads} threads but its runtime runs ${runningThreads()}`);
+  const helperCalls = threads > 1 ? countHelperCalls(engine.runtime.pool) : () => ({ posted: 0, ranOnHelpers: 0 });
 
   const once = () => {
+    const start = helperCalls();
     const t0 = now();
     let logits = engine.prefill(prompt, 0);
     const t1 = now();
+    const afterPrefill = helperCalls();
     let token = argmaxAllowed(logits, banned, tokenizer.eos);
     const generated = [token];
     for (let i = 0; i < decodeTokens; i++) {
@@ -76,22 +97,54 @@ export async function runDyadic(dyadic, { bytes, file, mode, build, banned, repe
       generated.push(token);
     }
     const t2 = now();
-    return { pp: (prompt.length * 1000) / (t1 - t0), tg: (decodeTokens * 1000) / (t2 - t1), generated };
+    const afterDecode = helperCalls();
+    return {
+      pp: (prompt.length * 1000) / (t1 - t0),
+      tg: (decodeTokens * 1000) / (t2 - t1),
+      generated,
+      prefillHelperCalls: afterPrefill.ranOnHelpers - start.ranOnHelpers,
+      decodeHelperCalls: afterDecode.ranOnHelpers - afterPrefill.ranOnHelpers,
+      decodePosted: afterDecode.posted - afterPrefill.posted,
+    };
   };
-  once(); // warm-up: V8 tiers the wasm and the JS up
-  const runs = [];
-  for (let r = 0; r < repeats; r++) runs.push(once());
-  const wasmBytes = engine.runtime ? engine.runtime.arena.memory.buffer.byteLength : 0;
-  return {
-    promptTokens: prompt.length,
-    decodeTokens,
-    pp: median(runs.map((r) => r.pp)),
-    tg: median(runs.map((r) => r.tg)),
-    loadMs,
-    wasmBytes,
-    jsWeightBytes,
-    // the engine's own peak: its wasm memory (integer) or its float weights in the JS heap (float32)
-    engineBytes: wasmBytes || jsWeightBytes,
-    firstTokens: runs[0].generated.slice(0, 16),
-  };
+  try {
+    const warm = once(); // warm-up: V8 tiers the wasm and the JS up
+    const runs = [];
+    for (let r = 0; r < repeats; r++) runs.push(once());
+    for (const run of [warm, ...runs]) {
+      const at = run.generated.findIndex((t, i) => t !== runs[0].generated[i]); // same length (1 + decodeTokens)
+      if (at >= 0) throw new Error(`dyadic ${mode} ${build ?? ''} t${threads}: two runs of the same prompt generated different tokens (first difference at token ${at})`);
+    }
+    if (runningThreads() !== threads) throw new Error(`dyadic ${mode} lost its helper threads during the run (${runningThreads()} of ${threads} threads left)`);
+    if (threads > 1) {
+      // Every repeat must have split its prefill and its decode steps: a run whose helpers never ran a
+      // call would be a one-thread figure under a two-thread label.
+      for (const run of runs) {
+        if (run.prefillHelperCalls <= 0 || run.decodeHelperCalls <= 0) {
+          throw new Error(`dyadic ${mode} t${threads}: helper threads ran ${run.prefillHelperCalls} prefill and ${run.decodeHelperCalls} decode kernel calls; the run did not use its threads`);
+        }
+      }
+    }
+    const wasmBytes = engine.runtime ? engine.runtime.arena.memory.buffer.byteLength : 0;
+    const middle = runs.indexOf(runs.find((r) => r.tg === median(runs.map((x) => x.tg))));
+    return {
+      promptTokens: prompt.length,
+      decodeTokens,
+      threads: runningThreads(),
+      pp: median(runs.map((r) => r.pp)),
+      tg: median(runs.map((r) => r.tg)),
+      loadMs,
+      wasmBytes,
+      jsWeightBytes,
+      // the engine's own peak: its wasm memory (integer) or its float weights in the JS heap (float32)
+      engineBytes: wasmBytes || jsWeightBytes,
+      // [1 + decodeTokens]: the greedy pick after the prompt and after each decode step (same in every run)
+      tokens: runs[0].generated,
+      // kernel calls the helper threads ran (not the main thread) in one timed run: prefill, and decode
+      // per step (median run by decode speed); 0 on one thread
+      helperCalls: { prefill: runs[middle].prefillHelperCalls, decodePerStep: runs[middle].decodeHelperCalls / decodeTokens, postedPerStep: runs[middle].decodePosted / decodeTokens },
+    };
+  } finally {
+    engine.runtime?.close(); // ends the helper threads (a browser page or a Node process may run more engines)
+  }
 }
