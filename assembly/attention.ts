@@ -58,7 +58,7 @@
 
 import { rshift_round_i64 } from "./dyadic";
 import { di_softmax_rows } from "./nonlinear/softmax";
-import { quantize_row_i8, rq_m, rq_k, rq_z } from "./nonlinear/requant";
+import { quantize_row_i8, rq_m, rq_k, rq_z, hmin_i32x4, hmax_i32x4 } from "./nonlinear/requant";
 import { hsum4 } from "./sparse/reduce";
 
 const P_BITS: i32 = 30; // row values are normalised into [2^(P_BITS-1), 2^P_BITS)
@@ -267,27 +267,30 @@ function pv_split(entries: usize, n: i32, headDim: i32, o: usize): void {
   }
 }
 
-/** round(t / 2^sh) of every t into int32 scores (sh uniform across the head; a left shift when sh <= 0). */
+/**
+ * dst[j] = <i32>shift_round(src[j], sh) for n int64 (sh uniform: a left shift when sh <= 0), two
+ * vectors of two at a time and a scalar tail: the heads' score normalisation and the row's shift.
+ */
 // @ts-ignore: decorator
-@inline function normalise_scores(tBuf: usize, len: i32, sh: i32, scores: usize): void {
-  // four at a time (tBuf and scores hold len rounded up to 4), as shift_round does for each
-  const end = <usize>((len + 3) & ~3) << 3;
+@inline function shift_round_to_i32(src: usize, n: i32, sh: i32, dst: usize): void {
+  const end = <usize>(n & ~3) << 3;
   if (sh <= 0) {
     for (let o: usize = 0; o < end; o += 32) {
-      const a = i64x2.shl(v128.load(tBuf + o), -sh);
-      const b = i64x2.shl(v128.load(tBuf + o, 16), -sh);
-      v128.store(scores + (o >> 1), i32x4.shuffle(a, b, 0, 2, 4, 6));
+      const a = i64x2.shl(v128.load(src + o), -sh);
+      const b = i64x2.shl(v128.load(src + o, 16), -sh);
+      v128.store(dst + (o >> 1), i32x4.shuffle(a, b, 0, 2, 4, 6));
     }
   } else if (sh > 62) {
-    memory.fill(scores, 0, end >> 1);
+    memory.fill(dst, 0, end >> 1);
   } else {
     const half = i64x2.splat(<i64>1 << (sh - 1));
     for (let o: usize = 0; o < end; o += 32) {
-      const a = i64x2.shr_s(i64x2.add(v128.load(tBuf + o), half), sh);
-      const b = i64x2.shr_s(i64x2.add(v128.load(tBuf + o, 16), half), sh);
-      v128.store(scores + (o >> 1), i32x4.shuffle(a, b, 0, 2, 4, 6));
+      const a = i64x2.shr_s(i64x2.add(v128.load(src + o), half), sh);
+      const b = i64x2.shr_s(i64x2.add(v128.load(src + o, 16), half), sh);
+      v128.store(dst + (o >> 1), i32x4.shuffle(a, b, 0, 2, 4, 6));
     }
   }
+  for (let j = n & ~3; j < n; j++) store<i32>(dst + (<usize>j << 2), <i32>shift_round(load<i64>(src + (<usize>j << 3)), sh));
 }
 
 /** One fast-path pair entry: v row addresses and int16 limbs of c0, c1 (see pv_pairs). */
@@ -378,7 +381,7 @@ function attention_head(
     mx = max(mx, rescale_score(acc, s, kM, kK, kr, tBuf));
   }
   const sh = normalising_shift(mx, P_BITS);
-  normalise_scores(tBuf, len, sh, scores);
+  shift_round_to_i32(tBuf, len, sh, scores);
   // the row's score scale (m, k) for the softmax, in the (now free) q16 slot
   store<i32>(q16, mRow);
   store<i32>(q16, kq + cK + kr - sh - u, 4);
@@ -472,14 +475,37 @@ function finish_row(
   out: usize, outStride: i32, outM: usize, outK: usize, outZ: usize,
 ): void {
   const vr = min_i32(vK, len);
-  let omx: u64 = 0;
-  for (let j = 0; j < width; j++) omx = max(omx, abs_i64(load<i64>(accRow + (<usize>j << 3))));
-  const sh2 = normalising_shift(omx, P_BITS - 1);
-  let lo: i32 = 0;
-  let hi: i32 = 0;
-  for (let j = 0; j < width; j++) {
-    const p = <i32>shift_round(load<i64>(accRow + (<usize>j << 3)), sh2);
-    store<i32>(rowP + (<usize>j << 2), p);
+  // max |acc| as max(max acc, -min acc) over 0 (unsigned, so -(-2^63) is 2^63 as abs_i64 gives)
+  let mx2 = i64x2.splat(0);
+  let mn2 = mx2;
+  let j = 0;
+  for (; j + 2 <= width; j += 2) {
+    const v = v128.load(accRow + (<usize>j << 3));
+    mx2 = v128.bitselect(v, mx2, i64x2.gt_s(v, mx2));
+    mn2 = v128.bitselect(v, mn2, i64x2.lt_s(v, mn2));
+  }
+  let mx = max(i64x2.extract_lane(mx2, 0), i64x2.extract_lane(mx2, 1));
+  let mn = min(i64x2.extract_lane(mn2, 0), i64x2.extract_lane(mn2, 1));
+  for (; j < width; j++) {
+    const v = load<i64>(accRow + (<usize>j << 3));
+    mx = max(mx, v);
+    mn = min(mn, v);
+  }
+  const sh2 = normalising_shift(max(<u64>mx, <u64>(-mn)), P_BITS - 1);
+  shift_round_to_i32(accRow, width, sh2, rowP);
+  // the row range of p (with 0), for quantize_row_i8
+  let lo4 = i32x4.splat(0);
+  let hi4 = lo4;
+  j = 0;
+  for (; j + 4 <= width; j += 4) {
+    const v = v128.load(rowP + (<usize>j << 2));
+    lo4 = i32x4.min_s(lo4, v);
+    hi4 = i32x4.max_s(hi4, v);
+  }
+  let lo = hmin_i32x4(lo4);
+  let hi = hmax_i32x4(hi4);
+  for (; j < width; j++) {
+    const p = load<i32>(rowP + (<usize>j << 2));
     lo = min(lo, p);
     hi = max(hi, p);
   }

@@ -184,4 +184,30 @@ describe('integer attention (di_attention_rows)', async () => {
       }
     });
   }
+
+  // Small P x V sums: V mantissas of 1..3 keep |o| below 2^29, so the row is shifted left before its
+  // quantization; and V at its zero points gives o = 0 (an all-zero row).
+  for (const seed of seeds(5)) {
+    it(`small and zero accumulators (left shifts, all-zero rows) equal the reference bit for bit, seed ${seed}`, () => {
+      for (const zeroV of [false, true]) {
+        const a = randomCase(seed, { rows: 3, nHeads: 5, nKvHeads: 5, headDim: 13, maxPos: 45 });
+        const kvw = 5 * 13;
+        for (let t = 0; t < 45; t++) {
+          a.vParams.m[t] = 1 + (t % 3);
+          if (zeroV) a.vCache.fill(a.vParams.z[t], t * kvw, (t + 1) * kvw);
+        }
+        const ref = attentionRef(a);
+        const refAcc = attentionAccumulatorsRef(a).acc;
+        for (const rt of runtimes) {
+          const got = runKernel(rt, a, [0, 3, 5]);
+          expect(got.acc, `${rt.build} int64 accumulators`).toEqual(refAcc);
+          expect(got.params, `${rt.build} params`).toEqual(ref.params);
+          expect(got.out, `${rt.build} out`).toEqual(ref.out);
+          expect(runKernel(rt, a).out, `${rt.build} out (rows)`).toEqual(ref.out);
+        }
+        if (zeroV) expect(refAcc.every((v) => v === 0n)).toBe(true);
+        else expect(refAcc.some((v) => v !== 0n) && refAcc.every((v) => v < 2n ** 29n && v > -(2n ** 29n))).toBe(true);
+      }
+    });
+  }
 });
