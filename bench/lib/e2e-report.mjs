@@ -76,6 +76,34 @@ export function threadRows(results) {
   return rows;
 }
 
+/**
+ * The two-thread decode rows split by whether the helper really took part (at least one kernel call per
+ * decoded token) and each group's median 2T/1T ratio, as a sentence ('' without two-thread rows).
+ */
+function helperSplit(results) {
+  const rows = threadRows(results).filter((r) => r[4] === 'tg' && r[8] !== '');
+  if (rows.length === 0) return '';
+  const active = rows.filter((r) => Number.parseFloat(r[8]) >= 1);
+  const idle = rows.filter((r) => Number.parseFloat(r[8]) < 1);
+  const med = (group) => {
+    const v = group.map((r) => Number.parseFloat(r[7])).sort((a, b) => a - b);
+    return `${v[Math.floor(v.length / 2)].toFixed(2)}x`;
+  };
+  return `In ${active.length} of ${rows.length} two-thread decode runs the helper thread ran at least one kernel call per `
+    + `token${active.length ? ` (median decode 2T / 1T ${med(active)})` : ''}; in ${idle.length} it ran fewer (it was rarely `
+    + `scheduled in time${idle.length ? `; median decode 2T / 1T ${med(idle)}` : ''}). The table above gives each run's figure.`;
+}
+
+/** min-max of wllama's 2T/1T ratios of one test over models and formats, or ''. */
+function wllamaSpan(results, test) {
+  const ratios = results.filter((r) => r.engine === 'wllama' && r.threads === 2 && r.test === test).flatMap((two) => {
+    const one = results.find((r) => r.engine === 'wllama' && r.threads === 1 && r.model === two.model && r.mode === two.mode && r.test === test);
+    return one ? [two.tokens_per_s / one.tokens_per_s] : [];
+  });
+  if (ratios.length === 0) return '';
+  return `${Math.min(...ratios).toFixed(2)}x to ${Math.max(...ratios).toFixed(2)}x`;
+}
+
 /** min-max of the 2T/1T ratios of one test (markdown text), or '' when none was measured. */
 function threadSpan(results, test, runtime) {
   const ratios = threadRows(results).filter((r) => r[4] === test && r[1] === runtime).map((r) => Number.parseFloat(r[7]));
@@ -262,11 +290,19 @@ ${table(['model', 'engine', 'runtime', 'peak MiB', 'wasm MiB', 'RSS MiB'], memor
 
 In Chromium, dyadic's two threads against its one: prefill ${threadSpan(results, 'pp', 'chromium') || 'not measured'},
 decode ${threadSpan(results, 'tg', 'chromium') || 'not measured'}; in Node: prefill ${threadSpan(results, 'pp', 'node') || 'not measured'},
-decode ${threadSpan(results, 'tg', 'node') || 'not measured'}. The machine has two cores and other engineers' tests
-ran on them during the bench, so a second thread often finds no free core: the helper spins or sleeps
-while the main thread runs its share and then takes over the helper's unstarted calls (results stay exact,
-the gain shrinks). Decode splits each of a token's products in two; a 288-dim model's products are small,
-so the split's fixed cost (posting the call, waking the helper, collecting it) weighs more than in prefill.
+decode ${threadSpan(results, 'tg', 'node') || 'not measured'}.
+
+${helperSplit(results)}
+
+wllama's two threads against its one in the same run: prefill ${wllamaSpan(results, 'pp') || 'not measured'}, decode ${wllamaSpan(results, 'tg') || 'not measured'}.
+
+The machine has two cores and other engineers' tests and benches ran on them during this bench, so the
+second thread often found no free core. The main thread then runs its share and takes over every call
+its helper has not started (the tokens stay the same, as checked), so with an idle helper a run should be
+about as fast as one thread. Where it is clearly slower, a likely cause is that the helper spins for
+${'`'}HELPER_SPIN_MS${'`'} after every call it saw posted (and then lost to the main thread), taking CPU time from
+the main thread and the other processes on a machine without a spare core. Read these two-thread figures
+as this shared machine's, not as what two free cores give.
 
 ## Charts
 
