@@ -16,6 +16,7 @@
 // 6 layers, vocab 512 / 32000), 110m (768-dim, 12 layers), 135m (SmolLM2-135M-like); default: all but 110m.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadTokenizer } from '../dist/entry/node.js';
 import { machineLine, printTable } from './lib/measure.mjs';
@@ -153,6 +154,7 @@ export async function main(args) {
   const names = modelArg === 'all' ? Object.keys(E2E_MODELS) : modelArg ? modelArg.split(',') : quick ? ['15m-v512'] : DEFAULT_MODELS;
   const withNode = !args.includes('--no-node');
   console.log(machineLine());
+  const loadStart = loadavg()[0];
   const servers = { false: await serveBench({ isolated: false }), true: await serveBench({ isolated: true }) };
   const results = [];
   const models = [];
@@ -210,7 +212,8 @@ export async function main(args) {
     ['model', 'engine', 'runtime', 'mode', 'build', 'threads', 'test', 'tokens/s', 'peak MiB', 'rss MiB'],
     results.map((r) => [r.model, r.engine, r.runtime, r.mode, r.build, r.threads, r.test, r.tokens_per_s.toFixed(1), (r.peak_bytes / 2 ** 20).toFixed(1), (r.rss_bytes / 2 ** 20).toFixed(1)]),
   );
-  const report = { ...header(browserVersion), models, results, tokens: sameTokens.summary() };
+  // the machine's 1-minute load average as the run started and ended (other engineers share its 2 cores)
+  const report = { ...header(browserVersion), load_average: { start: loadStart, end: loadavg()[0] }, models, results, tokens: sameTokens.summary() };
   if (!args.includes('--no-docs')) writeReport(report);
   return report;
 }
