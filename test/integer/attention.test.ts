@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { withScratch } from '../../bindings/ops/arena-io.js';
 import { attentionAccumulatorsRef, attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
-import { attentionHeadScratchBytes, attentionScratchBytes } from '../../bindings/model/integer/attention.js';
+import { attentionHeadScratchBytes, attentionScratchBytes, runAttention, type AttentionCall } from '../../bindings/model/integer/attention.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
 import { seeds } from '../helpers/rng.js';
 import { randomCase } from '../helpers/attention-case.js';
@@ -210,4 +210,24 @@ describe('integer attention (di_attention_rows)', async () => {
       }
     });
   }
+
+  it('runAttention names the argument that is wrong before any kernel runs', () => {
+    const rt = runtimes[0];
+    const mark = rt.arena.mark();
+    const pos = rt.arena.alloc(16, 'pos', 16);
+    rt.arena.i32().set([5, 9], pos >> 2);
+    const scratch = rt.arena.alloc(attentionScratchBytes(8, 2, 8), 'scratch', 16);
+    const base: AttentionCall = {
+      q: 0, rows: 2, qStride: 16, qM: 0, qK: 0, qZ: 0, pos, kc: 0, vc: 0, kvStride: 16, kM: 0, kK: 0, kZ: 0, vM: 0, vK: 0, vZ: 0,
+      nHeads: 2, nKvHeads: 1, headDim: 8, cM: 1, cK: 0, maxLen: 8, out: 0, outStride: 16, outM: 0, outK: 0, outZ: 0,
+    };
+    try {
+      expect(() => runAttention(rt, base, scratch)).toThrow(/pos\[1\] = 9 is outside 0\.\.7/);
+      expect(() => runAttention(rt, { ...base, nKvHeads: 3 }, scratch)).toThrow(/nHeads 2 must be a positive multiple of nKvHeads 3/);
+      expect(() => runAttention(rt, { ...base, headDim: 8.5 }, scratch)).toThrow(/headDim must be an integer/);
+      expect(() => runAttention(rt, base, scratch + 4)).toThrow(/scratch offset .* 16-byte aligned/);
+    } finally {
+      rt.arena.release(mark);
+    }
+  });
 });
