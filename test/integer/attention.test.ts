@@ -215,7 +215,7 @@ describe('integer attention (di_attention_rows)', async () => {
     const rt = runtimes[0];
     const mark = rt.arena.mark();
     const pos = rt.arena.alloc(16, 'pos', 16);
-    rt.arena.i32().set([5, 9], pos >> 2);
+    rt.arena.i32(pos, 2).set([5, 9]); // pos [rows]
     const scratch = rt.arena.alloc(attentionScratchBytes(8, 2, 8), 'scratch', 16);
     const base: AttentionCall = {
       q: 0, rows: 2, qStride: 16, qM: 0, qK: 0, qZ: 0, pos, kc: 0, vc: 0, kvStride: 16, kM: 0, kK: 0, kZ: 0, vM: 0, vK: 0, vZ: 0,
