@@ -296,9 +296,9 @@ ${helperSplit(results)}
 
 wllama's two threads against its one in the same run: prefill ${wllamaSpan(results, 'pp') || 'not measured'}, decode ${wllamaSpan(results, 'tg') || 'not measured'}.
 
-The machine has two cores and other engineers' tests and benches ran on them during this bench, so the
-second thread often found no free core. The main thread then runs its share and takes over every call
-its helper has not started (the tokens stay the same, as checked), so with an idle helper a run should be
+The machine has two cores and other engineers' tests and benches ran on them during this bench, so at
+times the second thread found no free core (the runs with fewer than one helper call per token). The main
+thread then runs its share and takes over every call its helper has not started (the tokens stay the same, as checked), so with an idle helper a run should be
 about as fast as one thread. Where it is clearly slower, a likely cause is that the helper spins for
 ${'`'}HELPER_SPIN_MS${'`'} after every call it saw posted (and then lost to the main thread), taking CPU time from
 the main thread and the other processes on a machine without a spare core. Read these two-thread figures
