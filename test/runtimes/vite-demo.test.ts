@@ -14,7 +14,7 @@ import { build, createServer } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
 import { countHelperCalls, generateOnPage } from './helpers/demo-page.js';
-import { freshSeed, nodeGeneration, nodeGenerationOn, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+import { freshSeed, nodeGeneration, nodeGenerationOn, withLongStory, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
 import { loadModel } from '../../dist/entry/node.js';
 // @ts-expect-error: plain .mjs bench helpers without type declarations
 import { ensureModelFiles } from '../../bench/lib/e2e-models.mjs';
@@ -109,7 +109,7 @@ suite('examples/web bundled by Vite', () => {
     const model = loadModel({ bytes: new Uint8Array(readFileSync(path)), file: basename(path) });
     await page.setInputFiles('#file', path);
     try {
-      const request: GenerationRequest = { prompt: 'Once upon a time', mode: 'w8a8', maxTokens: 40, temperature: 1, topP: 0.9, seed: freshSeed() };
+      const request = await withLongStory(model, { prompt: 'Once upon a time', mode: 'w8a8', maxTokens: 40, temperature: 1, topP: 0.9, seed: freshSeed() });
       await generateOnPage(page, request, 'relaxed', '2'); // plans the engine
       const helperCalls = await countHelperCalls(page);
       const { result } = await generateOnPage(page, request, 'relaxed', '2');

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { countHelperCalls, generateOnPage } from './helpers/demo-page.js';
 import { chromiumAvailable, launchChromium, serveRepo, type StaticServer } from '../helpers/chromium.js';
-import { freshSeed, nodeGeneration, nodeGenerationOn, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
+import { freshSeed, nodeGeneration, nodeGenerationOn, withLongStory, MODEL_PATH, type GenerationRequest } from './helpers/reference.js';
 import { loadModel } from '../../dist/entry/node.js';
 // @ts-expect-error: plain .mjs bench helpers without type declarations
 import { ensureModelFiles } from '../../bench/lib/e2e-models.mjs';
@@ -113,10 +113,7 @@ suite('examples/web in Chromium', () => {
     await isolatedPage.setInputFiles('#file', path);
     try {
       for (const [mode, build] of [['w8a8', 'relaxed'], ['w8a8', 'simd']] as const) {
-        // A fresh seed whose story (random weights) does not end within 10 tokens, picked on Node first
-        // (some seeds sample EOS after a few tokens, which would leave too few decode steps to count).
-        let request: GenerationRequest = { prompt: 'Once upon a time', mode, maxTokens: 60, temperature: 1, topP: 0.9, seed: freshSeed() };
-        for (let tries = 0; tries < 50 && (await nodeGenerationOn(model, request)).tokens.length <= 10; tries++) request = { ...request, seed: freshSeed() };
+        const request = await withLongStory(model, { prompt: 'Once upon a time', mode, maxTokens: 60, temperature: 1, topP: 0.9, seed: freshSeed() });
         const first = await generateOnPage(isolatedPage, request, build, '2'); // plans the engine
         // The same request again on that engine, counting the calls the main thread hands to the helper.
         const helperCalls = await countHelperCalls(isolatedPage);

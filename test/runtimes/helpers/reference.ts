@@ -36,3 +36,13 @@ export async function nodeGenerationOn(model: LoadedModel, r: GenerationRequest)
 
 /** A fresh random seed for each run, reported in failure messages. */
 export const freshSeed = (): number => 1 + Math.floor(Math.random() * 2 ** 31);
+
+/**
+ * `request` with a fresh seed whose story on `model` runs past `minTokens` tokens on Node (random-weight
+ * models sample EOS after a few tokens for some seeds, which leaves too few decode steps to check).
+ */
+export async function withLongStory(model: LoadedModel, request: GenerationRequest, minTokens = 10): Promise<GenerationRequest> {
+  let r = request;
+  for (let tries = 0; tries < 50 && (await nodeGenerationOn(model, r)).tokens.length <= minTokens; tries++) r = { ...r, seed: freshSeed() };
+  return r;
+}
