@@ -3,6 +3,7 @@
 import type { AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
 import { inverseSqrtHeadDim } from '../../bindings/model/integer/attention.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import type { CallFrame } from '../../bindings/ops/arena-io.js';
 import { rng, randInt } from './rng.js';
 
 export interface AttentionShape { rows: number; nHeads: number; nKvHeads: number; headDim: number; maxPos: number }
@@ -32,5 +33,15 @@ export function randomCase(seed: number, shape: AttentionShape, extreme = false,
     kCache: i8(maxPos * nKvHeads * headDim), vCache: i8(maxPos * nKvHeads * headDim),
     kParams: randomParams(r, maxPos, 21, extreme, mantissas), vParams: randomParams(r, maxPos, 22 + (mantissas === 'wide' ? 16 : 0), extreme, mantissas),
     rows, nHeads, nKvHeads, headDim, cM: c.m, cK: c.k,
+  };
+}
+
+/** Copies the inputs of `a` into a call frame: q, the KV caches and their per-row / per-position formats. */
+export function putAttentionInputs(f: CallFrame, a: AttentionArgs) {
+  return {
+    q: f.put(a.q, 'q'), qM: f.put(a.qParams.m, 'qM'), qK: f.put(a.qParams.k, 'qK'), qZ: f.put(a.qParams.z, 'qZ'),
+    pos: f.put(a.pos, 'pos'), kc: f.put(a.kCache, 'k cache'), vc: f.put(a.vCache, 'v cache'),
+    kM: f.put(a.kParams.m, 'kM'), kK: f.put(a.kParams.k, 'kK'), kZ: f.put(a.kParams.z, 'kZ'),
+    vM: f.put(a.vParams.m, 'vM'), vK: f.put(a.vParams.k, 'vK'), vZ: f.put(a.vParams.z, 'vZ'),
   };
 }

@@ -3,8 +3,8 @@
 // reference and against one thread: exact on both builds, for 2 and 3 threads (uneven head cuts), and
 // through a whole random model (prefill + decode logits of threads: 2 == threads: 1). Each case checks
 // that the split really happened (helpers were assigned di_attention_heads), so it cannot pass vacuously.
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
+import { describe, expect, it } from 'vitest';
+import type { DyadicRuntime } from '../../bindings/entry/node.js';
 import { withScratch } from '../../bindings/ops/arena-io.js';
 import { attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
 import {
@@ -14,15 +14,10 @@ import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
 import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { seeds } from '../helpers/rng.js';
-import { randomCase, type AttentionShape } from '../helpers/attention-case.js';
+import { threadedRuntimes } from '../helpers/threaded-runtimes.js';
+import { randomCase, type AttentionShape, putAttentionInputs } from '../helpers/attention-case.js';
 
-const runtimes: DyadicRuntime[] = [];
-async function threaded(build: 'simd' | 'relaxed', threads: number): Promise<DyadicRuntime> {
-  const rt = await loadRuntime({ build, threads });
-  runtimes.push(rt);
-  return rt;
-}
-afterAll(() => runtimes.forEach((rt) => rt.close()));
+const threaded = threadedRuntimes();
 
 /** Counts the helper calls of `kernel` assigned while `body` runs. */
 function countAssigned<T>(rt: DyadicRuntime, kernel: string, body: () => T): { result: T; assigned: number } {
@@ -47,10 +42,7 @@ function runSplit(rt: DyadicRuntime, a: AttentionArgs) {
   const maxLen = Math.max(...a.pos) + 1;
   return withScratch(rt, (f) => {
     const at = {
-      q: f.put(a.q, 'q'), qM: f.put(a.qParams.m, 'qM'), qK: f.put(a.qParams.k, 'qK'), qZ: f.put(a.qParams.z, 'qZ'),
-      pos: f.put(a.pos, 'pos'), kc: f.put(a.kCache, 'k cache'), vc: f.put(a.vCache, 'v cache'),
-      kM: f.put(a.kParams.m, 'kM'), kK: f.put(a.kParams.k, 'kK'), kZ: f.put(a.kParams.z, 'kZ'),
-      vM: f.put(a.vParams.m, 'vM'), vK: f.put(a.vParams.k, 'vK'), vZ: f.put(a.vParams.z, 'vZ'),
+      ...putAttentionInputs(f, a),
       scratch: f.alloc(attentionScratchBytes(maxLen, a.nHeads, a.headDim), 'scratch'),
       split: f.alloc(attentionSplitScratchBytes(rt.pool?.helpers ?? 0, a.rows, maxLen, a.nHeads, a.headDim), 'split scratch'),
       out: f.alloc(a.rows * width, 'out'), outM: f.alloc(a.rows * 4, 'outM'), outK: f.alloc(a.rows * 4, 'outK'), outZ: f.alloc(a.rows * 4, 'outZ'),

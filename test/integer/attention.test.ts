@@ -5,7 +5,7 @@ import { attentionAccumulatorsRef, attentionRef, type AttentionArgs } from '../.
 import { attentionHeadScratchBytes, attentionScratchBytes, runAttention, type AttentionCall } from '../../bindings/model/integer/attention.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
 import { seeds } from '../helpers/rng.js';
-import { randomCase } from '../helpers/attention-case.js';
+import { randomCase, putAttentionInputs } from '../helpers/attention-case.js';
 
 /**
  * Runs the kernel on `a`. cuts undefined: di_attention_rows. cuts [0, h1, .., nHeads]: one
@@ -18,10 +18,7 @@ function runKernel(rt: DyadicRuntime, a: AttentionArgs, cuts?: number[]): { out:
   const maxLen = Math.max(...a.pos) + 1;
   return withScratch(rt, (f) => {
     const at = {
-      q: f.put(a.q, 'q'), qM: f.put(a.qParams.m, 'qM'), qK: f.put(a.qParams.k, 'qK'), qZ: f.put(a.qParams.z, 'qZ'),
-      pos: f.put(a.pos, 'pos'), kc: f.put(a.kCache, 'k cache'), vc: f.put(a.vCache, 'v cache'),
-      kM: f.put(a.kParams.m, 'kM'), kK: f.put(a.kParams.k, 'kK'), kZ: f.put(a.kParams.z, 'kZ'),
-      vM: f.put(a.vParams.m, 'vM'), vK: f.put(a.vParams.k, 'vK'), vZ: f.put(a.vParams.z, 'vZ'),
+      ...putAttentionInputs(f, a),
       scratch: f.alloc(attentionScratchBytes(maxLen, a.nHeads, a.headDim), 'scratch'),
       out: f.alloc(a.rows * width, 'out'), outM: f.alloc(a.rows * 4, 'outM'), outK: f.alloc(a.rows * 4, 'outK'), outZ: f.alloc(a.rows * 4, 'outZ'),
     };

@@ -1,22 +1,16 @@
 // Dense GEMMs split across threads (bindings/gemm/parallel.ts) against the scalar reference and against
 // one thread: exact, every bit width, both builds, shapes large enough to split (DEFAULT_MIN_SPLIT_WORK) with
 // channel counts that cut into uneven tile runs, and the per-row ranges merged across threads.
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
+import { describe, expect, it } from 'vitest';
 import { packWeights, type WeightBits } from '../../bindings/gemm/pack.js';
 import { matmul } from '../../bindings/gemm/matmul.js';
 import { DEFAULT_MIN_SPLIT_WORK } from '../../bindings/threads/pool.js';
 import { matmulInt32Ref, matmulInt8Ref } from '../../bindings/gemm/reference.js';
 import { makeInput, type Style } from '../helpers/gemm-input.js';
 import { seeds } from '../helpers/rng.js';
+import { threadedRuntimes } from '../helpers/threaded-runtimes.js';
 
-const runtimes: DyadicRuntime[] = [];
-async function threaded(build: 'simd' | 'relaxed', threads: number): Promise<DyadicRuntime> {
-  const rt = await loadRuntime({ build, threads });
-  runtimes.push(rt);
-  return rt;
-}
-afterAll(() => runtimes.forEach((rt) => rt.close()));
+const threaded = threadedRuntimes();
 
 // (M, N, K): N from one 4-channel tile past the split (N = 8) to odd tile counts, M across the 2- and
 // 4-row tiles, K across blocks; every shape has M * Np * Kp >= DEFAULT_MIN_SPLIT_WORK so it really splits.
