@@ -58,6 +58,9 @@ export const HELPER_SPIN_MS = 2;
  */
 export const DEFAULT_MIN_SPLIT_WORK = 1 << 16;
 
+/** Names of the slot states IDLE, POSTED, TAKEN, FINISHED (protocol.ts), for slotState(). */
+const SLOT_STATES = ['idle', 'posted', 'taken', 'finished'] as const;
+
 /** Runs a kernel call on the main thread's own instance (the runtime's call). */
 export type LocalCall = (kernel: string, args: number[]) => void;
 
@@ -208,7 +211,7 @@ export class ThreadPool {
 
   /** Where helper `slot`'s current call is (diagnostics and tests). */
   slotState(slot: number): 'idle' | 'posted' | 'taken' | 'finished' {
-    return (['idle', 'posted', 'taken', 'finished'] as const)[Atomics.load(this.control, SLOT_BASE + slot * SLOT_WORDS + STATE)];
+    return SLOT_STATES[Atomics.load(this.control, SLOT_BASE + slot * SLOT_WORDS + STATE)];
   }
 
   get isClosed(): boolean {

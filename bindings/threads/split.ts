@@ -1,6 +1,7 @@
 // Running one kernel as several disjoint calls, one per thread, for the splitting drivers
-// (bindings/gemm/parallel.ts for dense GEMM, bindings/sparse/spmm.ts for block-CSR layers). Each caller
-// decides the cut; this file owns the dispatch and the one merge they share.
+// (bindings/gemm/parallel.ts for dense GEMM, bindings/sparse/spmm.ts for block-CSR layers,
+// bindings/model/integer/attention.ts for attention heads). Each caller decides the cut; this file owns
+// the dispatch and the row-range merge the matmuls share.
 
 import type { DyadicRuntime } from '../runtime/instance.js';
 

@@ -8,6 +8,7 @@
 // sees the same accumulators, so the output is bit-identical to di_attention_rows on one thread.
 import { toDyadic } from '../../quant/dyadic.js';
 import type { DyadicRuntime } from '../../runtime/instance.js';
+import { runOnThreads } from '../../threads/split.js';
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
@@ -118,16 +119,9 @@ export function runAttention(runtime: DyadicRuntime, c: AttentionCall, scratch: 
   const headArgs = (h0: number, h1: number, at: number) => [c.q, rows, c.qStride, c.qM, c.qK, c.qZ, c.pos, c.kc, c.vc, c.kvStride,
     c.kM, c.kK, c.kZ, c.vM, c.vK, c.vZ, nHeads, nKvHeads, headDim, c.cM, c.cK, h0, h1, at, maxLen, acc, width];
   // Part 0 runs here on the one-thread scratch's head part; parts 1.. on helpers 0.. with their own.
-  for (let p = 1; p < parts; p++) pool!.assign(p - 1, 'di_attention_heads', headArgs(cut(p), cut(p + 1), split!.at + (p - 1) * headBytes));
-  pool!.dispatch();
-  let failure: unknown;
-  try {
-    runtime.call('di_attention_heads', ...headArgs(0, cut(1), scratch));
-  } catch (e) {
-    failure = e;
-  }
-  pool!.finish();
-  if (failure) throw failure;
+  const calls = [headArgs(0, cut(1), scratch)];
+  for (let p = 1; p < parts; p++) calls.push(headArgs(cut(p), cut(p + 1), split!.at + (p - 1) * headBytes));
+  runOnThreads(runtime, 'di_attention_heads', calls);
   const rowP = scratch + headBytes + width * 8; // int32 [width + 4], as in di_attention_rows
   runtime.call('di_attention_finish', rows, c.pos, c.vK, acc, width, width, rowP, c.out, c.outStride, c.outM, c.outK, c.outZ);
 }
