@@ -3,10 +3,13 @@
 // bench's 288-dim models (vocab 512 and 32000; random weights, speed does not depend on values).
 // Both runtimes of a comparison are measured in R interleaved rounds (default 3) and keep their best, so
 // load from other processes on the shared machine hits both alike.
-//   npm run bench -- threads [--json FILE] [--threads T] [--rounds R] [--quick]
+//   npm run bench -- threads [--json FILE] [--threads T] [--rounds R] [--quick] [--busy]
+// --busy keeps a CPU-bound child process running for the whole bench (a second core that is not free),
+// which shows what threads cost on a shared machine.
 import {
   IntegerLlama, llamaConfig, loadRuntime, packWeights, matmul, quantizeLlama, randomLlamaWeights, availableThreads,
 } from '../dist/entry/node.js';
+import { spawn } from 'node:child_process';
 import { machineLine, measure, printTable } from './lib/measure.mjs';
 
 const MODELS = {
@@ -34,8 +37,18 @@ export async function main(args) {
   const threads = Number(option(args, '--threads', Math.min(2, availableThreads())));
   const rounds = Number(option(args, '--rounds', 3));
   const quick = args.includes('--quick');
-  console.log(`${machineLine()}; 1 thread vs ${threads} threads`);
+  const busy = args.includes('--busy');
+  console.log(`${machineLine()}; 1 thread vs ${threads} threads${busy ? '; a busy-loop process runs beside' : ''}`);
   if (threads < 2) throw new Error(`this host offers ${availableThreads()} thread(s); nothing to compare`);
+  const burner = busy ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
+  try {
+    return await compare(threads, rounds, quick, busy);
+  } finally {
+    burner?.kill();
+  }
+}
+
+async function compare(threads, rounds, quick, busy) {
   const results = [];
   for (const build of ['simd', 'relaxed']) {
     const one = await loadRuntime({ build, threads: 1 });
@@ -79,5 +92,5 @@ export async function main(args) {
     ['build', 'work', 'unit', '1 thread', `${threads} threads`, 'ratio'],
     results.map((r) => [r.build, r.shape, r.unit, r.one.toFixed(1), r.many.toFixed(1), (r.many / r.one).toFixed(2)]),
   );
-  return { machine: machineLine(), threads, results: results.map((r) => ({ ...r, ratio: r.many / r.one })) };
+  return { machine: machineLine(), threads, busy, results: results.map((r) => ({ ...r, ratio: r.many / r.one })) };
 }
