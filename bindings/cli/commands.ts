@@ -12,7 +12,7 @@ import { loadModelFromPath, loadTokenizerFromPath, readBytes } from './node-file
 /** The stories260K protocol scores at most this many tokens per story (its training context). */
 export const EVAL_CONTEXT = 512;
 
-const common: Record<string, FlagSpec> = {
+export const common: Record<string, FlagSpec> = {
   model: { names: ['-m', '--model'], kind: 'string' },
   tokenizer: { names: ['-z', '--tokenizer'], kind: 'string' },
   ctx: { names: ['-c', '--ctx-size'], kind: 'number' },
@@ -22,7 +22,7 @@ const common: Record<string, FlagSpec> = {
 };
 
 /** -t N | auto (default auto: every core; results are the same for any count). */
-function threadsFor(f: ParsedFlags): number | 'auto' {
+export function threadsFor(f: ParsedFlags): number | 'auto' {
   const t = (f.threads as string | undefined) ?? 'auto';
   if (t === 'auto') return t;
   const n = Number(t);
@@ -31,11 +31,11 @@ function threadsFor(f: ParsedFlags): number | 'auto' {
 }
 
 /** Kernel threads an engine runs on (1 for the float32 reference). */
-function engineThreads(engine: object): number {
+export function engineThreads(engine: object): number {
   return 'runtime' in engine ? ((engine.runtime as { threads?: number }).threads ?? 1) : 1;
 }
 
-function requireModel(f: ParsedFlags): LoadedModel {
+export function requireModel(f: ParsedFlags): LoadedModel {
   if (typeof f.model !== 'string') throw new UsageError('-m MODEL is required');
   return loadModelFromPath(f.model);
 }
