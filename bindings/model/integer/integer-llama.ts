@@ -287,10 +287,11 @@ export class IntegerLlama implements LanguageModel {
       out.at + row0 * out.stride, out.stride, out.m + row0 * 4, out.k + row0 * 4, out.z + row0 * 4);
   }
 
-  private norm(gamma: number, gammaK: number, M: number): void {
+  /** RMSNorm of residual rows [row0, row0 + M) into normed-activation rows 0..M-1. */
+  private norm(gamma: number, gammaK: number, M: number, row0 = 0): void {
     const c = this.config;
     const a = this.a;
-    this.runtime.call('di_norm_rows', this.x, M, c.dim, c.dim, this.xM, this.xK, this.eps.m, this.eps.k, gamma, gammaK, 0,
+    this.runtime.call('di_norm_rows', this.x + row0 * c.dim * 4, M, c.dim, c.dim, this.xM + row0 * 4, this.xK + row0 * 4, this.eps.m, this.eps.k, gamma, gammaK, 0,
       this.opScratch, 0, a.at, a.stride, a.m, a.k, a.z);
     this.reduceLevels(a, M, c.dim);
   }
@@ -302,10 +303,12 @@ export class IntegerLlama implements LanguageModel {
   }
 
   /**
-   * Runs tokens at positions startPos.. (M <= maxBatch) and leaves the int32 logits of every row in p
-   * [M, pStride] with row scales (m, k) in the normed-activation params a.m and kScale.
+   * Runs tokens at positions startPos.. (M <= maxBatch) and leaves the int32 logits of rows
+   * [logitsFrom, M) in p rows 0.. [M - logitsFrom, pStride] with row scales (m, k) in the normed-activation
+   * params a.m and kScale. Rows before logitsFrom skip the final norm and the LM head (a prefill that only
+   * needs the last position's logits: the head is a vocabSize x dim product per row).
    */
-  private forwardRows(tokens: ArrayLike<number>, startPos: number): { M: number; kAdjust: number } {
+  private forwardRows(tokens: ArrayLike<number>, startPos: number, logitsFrom = 0): { M: number; kAdjust: number } {
     this.checkMemory();
     const c = this.config;
     const rt = this.runtime;
@@ -362,8 +365,10 @@ export class IntegerLlama implements LanguageModel {
     }
 
     // final norm and the LM head: int32 logits, row scale m = a.m[i], k = a.k[i] + kAdjust
-    this.norm(this.finalGamma, this.finalGammaK, M);
-    this.gemm(this.output, this.a, M);
+    if (logitsFrom < M) {
+      this.norm(this.finalGamma, this.finalGammaK, M - logitsFrom, logitsFrom);
+      this.gemm(this.output, this.a, M - logitsFrom);
+    }
     return { M, kAdjust: this.output.scale.k - this.output.shift };
   }
 
@@ -438,12 +443,13 @@ export class IntegerLlama implements LanguageModel {
     for (let i = 0; i < tokens.length; i++) checkStep(this, tokens[i], startPos + i);
     for (let s = 0; s < tokens.length; s += this.maxBatch) {
       const chunk = Array.prototype.slice.call(tokens, s, s + this.maxBatch) as number[];
-      const { M, kAdjust } = this.forwardRows(chunk, startPos + s);
-      for (let i = 0; i < M; i++) {
-        if (!onLogits && s + i < tokens.length - 1) continue;
-        const r = this.rowLogits(i, kAdjust);
+      // without onLogits only the prompt's last position needs logits
+      const from = onLogits ? 0 : Math.max(0, tokens.length - 1 - s);
+      const { M, kAdjust } = this.forwardRows(chunk, startPos + s, Math.min(from, chunk.length));
+      for (let i = from; i < M; i++) {
+        const r = this.rowLogits(i - from, kAdjust);
         this.lastDyadic.m = r.m;
-    this.lastDyadic.k = r.k;
+        this.lastDyadic.k = r.k;
         onLogits?.(s + i, r.logits);
       }
     }
