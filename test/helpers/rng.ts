@@ -1,13 +1,37 @@
-// Seeded random inputs for tests: every suite runs fixed seeds (reproducible) plus one fresh seed per run
-// (new inputs every time); the seed appears in the test name so a failure can be replayed.
-export { mulberry32 as rng } from '../../bindings/model/random.js';
+// Seeded random inputs for tests. Seeds come from ./seed.ts (fixed seeds + one fresh seed per run,
+// DYADIC_SEED to replay); put the seed in the test name so a failure can be replayed.
+import { mulberry32 } from '../../bindings/model/random.js';
+
+export { mulberry32, mulberry32 as rng };
+export { seeds, freshSeed, withSeed, seedLabel } from './seed.js';
 
 /** Integer in [lo, hi], inclusive. */
 export function randInt(r: () => number, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));
 }
 
-/** The fixed seeds plus one fresh seed. */
-export function seeds(...fixed: number[]): number[] {
-  return [...fixed, (Math.random() * 2 ** 32) >>> 0];
+/** A seeded source of uniform, integer, normal and int8 draws. */
+export class Rng {
+  private readonly next: () => number;
+  constructor(readonly seed: number) {
+    this.next = mulberry32(seed);
+  }
+  uniform(lo = 0, hi = 1): number {
+    return lo + (hi - lo) * this.next();
+  }
+  int(lo: number, hi: number): number {
+    return randInt(this.next, lo, hi);
+  }
+  normal(): number {
+    const u = Math.max(this.next(), 1e-300);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)];
+  }
+  int8s(n: number): Int8Array {
+    const a = new Int8Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.int(-128, 127);
+    return a;
+  }
 }

@@ -6,7 +6,7 @@ import { toDyadic } from '../../bindings/quant/dyadic.js';
 import { norm, normI32, quantizeGamma, foldNormIntoLinear, type NormGamma } from '../../bindings/ops/norm.js';
 import { normRowsI32Ref, normRowsI8Ref, NORM_I32_MAX_REL_L2_ERROR } from '../../bindings/ops/norm-reference.js';
 import { REQUANT_MAX_ERROR_STEPS } from '../../bindings/ops/requant-reference.js';
-import { Rng, seeds } from './rng.js';
+import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
 const runtimes: Record<string, DyadicRuntime> = {};

@@ -8,7 +8,7 @@ import { residualAddRef, RESIDUAL_MAX_ERROR_UNITS, type Residual } from '../../b
 import { requantI32RowsRef, dequantizeRows, dequantizeI32Rows, REQUANT_MAX_ERROR_STEPS } from '../../bindings/ops/requant-reference.js';
 import { quantizeRowsI8, quantizeRowsI32 } from '../../bindings/ops/quantize.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
-import { Rng, seeds } from './rng.js';
+import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
 const runtimes: Record<string, DyadicRuntime> = {};

@@ -9,7 +9,7 @@ import { ropeRowsI32Ref, ropeRowsI8Ref, ROPE_MAX_ERROR_STEPS } from '../../bindi
 import { quantizeRowsI8 } from '../../bindings/ops/quantize.js';
 import { dequantizeRows } from '../../bindings/ops/requant-reference.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
-import { Rng, seeds } from './rng.js';
+import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
 const runtimes: Record<string, DyadicRuntime> = {};

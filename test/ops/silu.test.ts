@@ -7,7 +7,7 @@ import { swigluRowsI32Ref, swigluRowsI8Ref, SILU_I32_MAX_ERROR_OF_ROW_MAX, SILU_
 import { quantizeRowsI8 } from '../../bindings/ops/quantize.js';
 import { dequantizeRows, dequantizeI32Rows } from '../../bindings/ops/requant-reference.js';
 import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
-import { Rng, seeds } from './rng.js';
+import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
 const runtimes: Record<string, DyadicRuntime> = {};

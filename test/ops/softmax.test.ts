@@ -13,7 +13,7 @@ import {
   SOFTMAX_U16_MAX_ABS_ERROR, SOFTMAX_U16_MEAN_ABS_ERROR, SOFTMAX_U16_ROW_SUM_TOLERANCE,
   SOFTMAX_U8_MAX_ABS_ERROR, SOFTMAX_U8_MEAN_ABS_ERROR, SOFTMAX_U8_SUM_STEP,
 } from '../../bindings/ops/softmax-reference.js';
-import { Rng, seeds } from './rng.js';
+import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
 const runtimes: Record<string, DyadicRuntime> = {};

@@ -6,9 +6,9 @@ import {
   unpackBlockCsr, validateBlockCsr, type BlockCsr, type BlockShape, type SparseBits,
 } from '../../bindings/sparse/index.js';
 import { blockWeight } from '../../bindings/sparse/format.js';
-import { randInt, randomInt8, rng } from './helpers.js';
+import { randInt, randomInt8, rng, seeds } from './helpers.js';
 
-const SEEDS = [1, 2, 3, Date.now() % 100000];
+const SEEDS = seeds(1, 2, 3);
 const BITS: SparseBits[] = [8, 4];
 
 function weightsWithZeroBlocks(seed: number, N: number, K: number, bits: SparseBits, block: BlockShape, zeroFraction: number) {

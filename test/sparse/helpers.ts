@@ -2,7 +2,7 @@
 
 import { randInt } from '../helpers/rng.js';
 
-export { rng, randInt } from '../helpers/rng.js';
+export { rng, randInt, seeds, freshSeed } from '../helpers/rng.js';
 
 export function randomInt8(r: () => number, n: number, lo = -128, hi = 127): Int8Array {
   const out = new Int8Array(n);
