@@ -11,8 +11,12 @@ export const GgmlType = {
   Q5_0: 6,
   Q5_1: 7,
   Q8_0: 8,
+  Q2_K: 10,
+  Q3_K: 11,
   Q4_K: 12,
+  Q5_K: 13,
   Q6_K: 14,
+  IQ4_NL: 20,
   I8: 24,
   I16: 25,
   I32: 26,
@@ -46,7 +50,32 @@ const TYPES = new Map<number, TensorTypeInfo>([
   [GgmlType.Q8_0, { name: 'Q8_0', blockSize: 32, blockBytes: 34 }], // f16 d, 32 x int8
   [GgmlType.Q4_K, { name: 'Q4_K', blockSize: 256, blockBytes: 144 }], // f16 d, f16 dmin, 12 scale bytes, 128 nibble bytes
   [GgmlType.Q6_K, { name: 'Q6_K', blockSize: 256, blockBytes: 210 }], // 128 low nibbles, 64 high 2-bits, 16 x int8 scales, f16 d
+  [GgmlType.Q2_K, { name: 'Q2_K', blockSize: 256, blockBytes: 84 }], // 16 scale/min bytes, 64 bytes of 2-bit quants, f16 d, f16 dmin
+  [GgmlType.Q3_K, { name: 'Q3_K', blockSize: 256, blockBytes: 110 }], // 32 high-bit bytes, 64 bytes of 2-bit quants, 12 scale bytes, f16 d
+  [GgmlType.Q5_K, { name: 'Q5_K', blockSize: 256, blockBytes: 176 }], // f16 d, f16 dmin, 12 scale bytes, 32 high-bit bytes, 128 nibble bytes
+  [GgmlType.IQ4_NL, { name: 'IQ4_NL', blockSize: 32, blockBytes: 18 }], // f16 d, 16 bytes of 4-bit indices into IQ4NL_VALUES
 ]);
+
+/** IQ4_NL's fixed non-linear codebook: a 4-bit index selects one of these int8 values (times the block's d). */
+export const IQ4NL_VALUES: readonly number[] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+
+/**
+ * The 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes at `sc` of a Q4_K / Q5_K block:
+ * j < 4 in the low 6 bits of bytes j (scale) and j + 4 (min); j >= 4 split into a low nibble in byte
+ * j + 4 and the top 2 bits of bytes j - 4 (scale) and j (min).
+ */
+export function kScaleMin(src: Uint8Array, sc: number, j: number): [number, number] {
+  return j < 4
+    ? [src[sc + j] & 63, src[sc + j + 4] & 63]
+    : [(src[sc + j + 4] & 15) | ((src[sc + j - 4] >> 6) << 4), (src[sc + j + 4] >> 4) | ((src[sc + j] >> 6) << 4)];
+}
+
+/** Q3_K's 6-bit scale i (0..15, stored offset by 32) from its 12 packed bytes at `sc`. */
+export function q3kScale(src: Uint8Array, sc: number, i: number): number {
+  const low = i < 8 ? src[sc + i] & 15 : src[sc + i - 8] >> 4;
+  const high = (src[sc + 8 + (i & 3)] >> (2 * (i >> 2))) & 3;
+  return low | (high << 4);
+}
 
 /** Type info, or undefined for a type dyadic cannot decode. */
 export function tensorTypeInfo(type: number): TensorTypeInfo | undefined {
@@ -172,21 +201,62 @@ export function decodeTensor(type: number, src: Uint8Array, elements: number): F
       break;
     }
     case GgmlType.Q4_K:
-      for (let b = 0, at = 0; b < elements / 256; b++, at += 144) {
+    case GgmlType.Q5_K: {
+      // 8 sub-blocks of 32: value = d * scale_j * q - dmin * min_j; Q5_K adds a fifth bit from qh.
+      const five = type === GgmlType.Q5_K;
+      const bytes = five ? 176 : 144;
+      for (let b = 0, at = 0; b < elements / 256; b++, at += bytes) {
         const d = f16(at);
         const dmin = f16(at + 2);
-        const sc = at + 4; // 12 bytes: eight 6-bit scales and eight 6-bit mins
-        const scaleMin = (j: number): [number, number] =>
-          j < 4
-            ? [src[sc + j] & 63, src[sc + j + 4] & 63]
-            : [(src[sc + j + 4] & 15) | ((src[sc + j - 4] >> 6) << 4), (src[sc + j + 4] >> 4) | ((src[sc + j] >> 6) << 4)];
+        const sc = at + 4;
+        const qh = at + 16; // Q5_K: 32 bytes, bit j of byte l is the fifth bit of element 32 j + l
+        let q = at + (five ? 48 : 16);
         let y = 256 * b;
-        let q = at + 16;
         for (let j = 0; j < 8; j += 2, q += 32) {
-          const [s1, m1] = scaleMin(j);
-          const [s2, m2] = scaleMin(j + 1);
-          for (let l = 0; l < 32; l++) out[y++] = d * s1 * (src[q + l] & 15) - dmin * m1;
-          for (let l = 0; l < 32; l++) out[y++] = d * s2 * (src[q + l] >> 4) - dmin * m2;
+          const [s1, m1] = kScaleMin(src, sc, j);
+          const [s2, m2] = kScaleMin(src, sc, j + 1);
+          for (let l = 0; l < 32; l++) out[y++] = d * s1 * ((src[q + l] & 15) + (five ? ((src[qh + l] >> j) & 1) << 4 : 0)) - dmin * m1;
+          for (let l = 0; l < 32; l++) out[y++] = d * s2 * ((src[q + l] >> 4) + (five ? ((src[qh + l] >> (j + 1)) & 1) << 4 : 0)) - dmin * m2;
+        }
+      }
+      break;
+    }
+    case GgmlType.Q3_K:
+      // 16 sub-blocks of 16: value = d * (scale - 32) * (q - 4), q = 2 low bits | high bit << 2.
+      for (let b = 0, at = 0; b < elements / 256; b++, at += 110) {
+        const d = f16(at + 108);
+        for (let e = 0; e < 256; e++) {
+          const half = e >> 7; // 128-element half: its own 32 bytes of qs
+          const j = (e >> 5) & 3; // 2-bit plane within the byte
+          const l = e & 31;
+          const low = (src[at + 32 + 32 * half + l] >> (2 * j)) & 3;
+          const high = (src[at + l] >> (4 * half + j)) & 1;
+          out[256 * b + e] = d * (q3kScale(src, at + 96, e >> 4) - 32) * ((low | (high << 2)) - 4);
+        }
+      }
+      break;
+    case GgmlType.Q2_K:
+      // 16 sub-blocks of 16: value = d * (s & 15) * q - dmin * (s >> 4), q 2 bits.
+      for (let b = 0, at = 0; b < elements / 256; b++, at += 84) {
+        const d = f16(at + 80);
+        const dmin = f16(at + 82);
+        for (let e = 0; e < 256; e++) {
+          const half = e >> 7;
+          const j = (e >> 5) & 3;
+          const l = e & 31;
+          const q = (src[at + 16 + 32 * half + l] >> (2 * j)) & 3;
+          const s = src[at + (e >> 4)];
+          out[256 * b + e] = d * (s & 15) * q - dmin * (s >> 4);
+        }
+      }
+      break;
+    case GgmlType.IQ4_NL:
+      for (let b = 0, at = 0; b < elements / 32; b++, at += 18) {
+        const d = f16(at);
+        for (let j = 0; j < 16; j++) {
+          const q = src[at + 2 + j];
+          out[32 * b + j] = d * IQ4NL_VALUES[q & 15];
+          out[32 * b + j + 16] = d * IQ4NL_VALUES[q >> 4];
         }
       }
       break;
