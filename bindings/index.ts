@@ -36,3 +36,7 @@ export { llamaConfig, randomLlamaWeights } from './model/random.js';
 export { quantizeMatrix, dequantizeMatrix, type QuantizedMatrix, type ClipMethod } from './quant/weights.js';
 export { writeGguf, encodeF32, encodeF16, encodeQ8_0, type GgufTypedValue, type GgufTensorToWrite } from './formats/gguf-write.js';
 export { IntegerSampler, type IntegerSamplerOptions } from './sampling/integer-sampler.js';
+// Chat templates, the text API (chat, complete) and the OpenAI-compatible routes (issue 16).
+export { ChatFormat, parseMessages, END_OF_TURN_TOKENS, PLAIN_STOP, type ChatMessage } from './chat/template.js';
+export { ChatEngine, createChatEngine, type ChatEngineOptions } from './chat/engine.js';
+export { chat, complete, TextStream, type CompletionOptions, type FinishReason } from './chat/complete.js';

@@ -34,6 +34,8 @@ export interface LoadedModel {
   readonly tensors: StoredTensor[];
   /** Present when the file carries a vocabulary (GGUF). */
   readonly tokenizer?: Tokenizer;
+  /** The Jinja chat template the file carries (GGUF `tokenizer.chat_template`), if any. */
+  readonly chatTemplate?: string;
   /** Present when the file was written by `dyadic quantize`: the integer model and its mode. */
   readonly quantized?: { model: QuantizedLlama; mode: string };
 }
@@ -61,7 +63,9 @@ function fromGguf(g: GgufFile): LoadedModel {
   if (tokenizer && tokenizer.vocabSize !== config.vocabSize) {
     throw new ModelFormatError(g.file, `the tokenizer has ${tokenizer.vocabSize} tokens, the embedding ${config.vocabSize} rows`);
   }
-  return { file: g.file, format: 'gguf', config, weights, tensors, tokenizer, quantized };
+  const template = g.metadata.get('tokenizer.chat_template');
+  const chatTemplate = typeof template === 'string' ? template : undefined;
+  return { file: g.file, format: 'gguf', config, weights, tensors, tokenizer, quantized, chatTemplate };
 }
 
 /** The ids config.json gives BOS and EOS (EOS may be a list; the first is the one generation stops at). */

@@ -3,7 +3,7 @@
 // byte alphabet and merged pair by pair, lowest merge rank first (leftmost on ties), as long as a merge
 // of the two symbols is listed. Every byte is a token of its own, so nothing is ever unknown.
 import { InvalidInputError, ModelFormatError } from '../formats/errors.js';
-import { type EncodeOptions, type Tokenizer, decodePieces } from './tokenizer.js';
+import { type EncodeOptions, type Tokenizer, decodePieces, specialTokenPattern } from './tokenizer.js';
 import { TokenType } from './spm.js';
 
 // The contraction group without JS's missing inline (?i:...) modifier.
@@ -88,9 +88,7 @@ export class ByteBpeTokenizer implements Tokenizer {
     } catch (e) {
       throw new ModelFormatError(file, `pre-tokenizer regex is not supported: ${(e as Error).message}`);
     }
-    // Longest first, so a special token that contains another wins.
-    specials.sort((a, b) => b.length - a.length);
-    this.special = specials.length ? new RegExp(specials.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : undefined;
+    this.special = specialTokenPattern(specials);
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
@@ -107,6 +105,10 @@ export class ByteBpeTokenizer implements Tokenizer {
     this.encodeText(text.slice(last), out);
     if (eos) out.push(this.eos);
     return out;
+  }
+
+  tokenText(id: number): string {
+    return this.vocab.tokens[id] ?? '';
   }
 
   /** Words of `text`: every regex splits each piece into its matches and the gaps between them. */

@@ -4,7 +4,7 @@
 // on ties), as long as the merged string is a vocabulary piece. A character with no piece falls back
 // to its UTF-8 bytes as <0xXX> tokens. A heap makes it O(n log n) instead of llama2.c's O(n^2).
 import { InvalidInputError, ModelFormatError } from '../formats/errors.js';
-import { type EncodeOptions, type Tokenizer, decodePieces } from './tokenizer.js';
+import { type EncodeOptions, type Tokenizer, decodePieces, specialTokenPattern } from './tokenizer.js';
 
 export type { EncodeOptions };
 
@@ -36,6 +36,7 @@ export class SentencePieceTokenizer implements Tokenizer {
   private readonly tokenByte: Int16Array; // [vocab] byte a byte token stands for, -1 otherwise
   private readonly control: Uint8Array; // [vocab] 1 for tokens that decode to nothing
   private readonly decoded: Uint8Array[]; // [vocab] UTF-8 bytes of each piece with real spaces
+  private readonly special: RegExp | undefined; // matches any control or user-defined token's text
 
   constructor(
     readonly vocab: SpmVocab,
@@ -53,6 +54,7 @@ export class SentencePieceTokenizer implements Tokenizer {
     this.tokenByte = new Int16Array(n).fill(-1);
     this.control = new Uint8Array(n);
     this.decoded = new Array(n);
+    const specials: string[] = [];
     for (let i = 0; i < n; i++) {
       const piece = vocab.pieces[i];
       const type = vocab.types?.[i];
@@ -66,7 +68,9 @@ export class SentencePieceTokenizer implements Tokenizer {
       const isControl = type === TokenType.CONTROL || (type === undefined && (i === vocab.bos || i === vocab.eos));
       this.control[i] = isControl ? 1 : 0;
       this.decoded[i] = isControl ? new Uint8Array(0) : utf8.encode(piece.split(vocab.spaceSymbol).join(' '));
+      if ((type === TokenType.CONTROL || type === TokenType.USER_DEFINED) && piece.length > 0) specials.push(piece);
     }
+    this.special = specialTokenPattern(specials);
   }
 
   /** Token ids of `text`. */
@@ -74,13 +78,29 @@ export class SentencePieceTokenizer implements Tokenizer {
     const { bos = true, eos = false, prefixSpace = true } = options;
     const out: number[] = [];
     if (bos) out.push(this.bos);
-    if (text.length > 0) {
-      const sp = this.vocab.spaceSymbol;
-      const normalized = (prefixSpace ? sp : '') + text.split(' ').join(sp);
-      this.encodeSymbols(normalized, out);
+    // Special tokens written in the text (control and user-defined ones, e.g. "<|user|>" in a rendered
+    // chat template) are tokens of their own, as llama.cpp's parse_special does. Only text at the very
+    // start gets the dummy-prefix space; text right after a special token does not (Hugging Face's
+    // non-legacy SentencePiece behaviour).
+    let last = 0;
+    for (const m of this.special ? text.matchAll(this.special) : []) {
+      this.encodeFragment(text.slice(last, m.index), prefixSpace && last === 0, out);
+      out.push(this.ids.get(m[0])!);
+      last = m.index! + m[0].length;
     }
+    this.encodeFragment(text.slice(last), prefixSpace && last === 0, out);
     if (eos) out.push(this.eos);
     return out;
+  }
+
+  tokenText(id: number): string {
+    return this.vocab.pieces[id] ?? '';
+  }
+
+  private encodeFragment(text: string, prefixSpace: boolean, out: number[]): void {
+    if (text.length === 0) return;
+    const sp = this.vocab.spaceSymbol;
+    this.encodeSymbols((prefixSpace ? sp : '') + text.split(' ').join(sp), out);
   }
 
   private encodeSymbols(text: string, out: number[]): void {

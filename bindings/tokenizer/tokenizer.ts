@@ -18,6 +18,8 @@ export interface Tokenizer {
   encode(text: string, options?: EncodeOptions): number[];
   /** UTF-8 bytes token `id` prints after token `prev` (control tokens print nothing). */
   pieceBytes(prev: number, id: number): Uint8Array;
+  /** The vocabulary's own string for token `id` (e.g. "<|im_end|>", "\u2581the"), '' for an unnamed id. */
+  tokenText(id: number): string;
   /** Text of a token sequence (bytes joined first, so characters split over tokens survive). */
   decode(tokens: ArrayLike<number>, prev?: number): string;
 }
@@ -38,4 +40,11 @@ export function decodePieces(t: Tokenizer, tokens: ArrayLike<number>, prev: numb
     at += p.length;
   }
   return new TextDecoder().decode(all);
+}
+
+/** One regex matching any of `specials` (longest first, so a special token that contains another wins); undefined for none. */
+export function specialTokenPattern(specials: string[]): RegExp | undefined {
+  if (specials.length === 0) return undefined;
+  const sorted = [...specials].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
 }
