@@ -10,6 +10,8 @@ export { spmm_w8_1x16_dot16, spmm_w4_1x16_dot16 } from "./sparse/spmm_1x16";
 export { gemm_w8a8_2x4c8 } from "./gemm/w8a8";
 export { gemm_w4a8_2x4c32, gemm_w6a8_4x4c64, gemm_w7a8_4x4c128, set_tile_scratch } from "./gemm/lowbit";
 export { gemm_gwq4_1x4c32, gemm_gwq6_1x4c32, gemm_gwq6_1x4c16, gemm_gwi8_1x4c32, gw_prepare_rows } from "./gemm/groupwise";
+export { gemm_w4a8_2x4c32_fdot, gemm_w6a8_4x4c64_fdot, gemm_w7a8_4x4c128_fdot } from "./gemm/lowbit";
+export { relaxed_dot_probe, relaxed_dot_timing } from "./gemm/fdot";
 export { di_exp_rows, exp_params_into } from "./nonlinear/exp";
 export { di_softmax_rows } from "./nonlinear/softmax";
 export { di_norm_rows } from "./nonlinear/norm";

@@ -21,6 +21,7 @@
 // and W7 four rows at a time (4x4 tile as four 4x1 passes), remainders in 2x4 and 1x4 tiles.
 
 import { NR, hsum4, finish_row, channel_block } from "./tile";
+import { fdot } from "./fdot";
 
 /**
  * A tile's accumulators (up to 4 rows x 4 channels x i32x4) between its passes: 256 bytes the kernels
@@ -43,15 +44,19 @@ export function set_tile_scratch(at: usize): void {
 /**
  * acc + sum over one 32-k unit of a*u: al/ul the first 16 k, ah/uh the next 16.
  * Relaxed build: i16x8.relaxed_dot_i8x16_i7x16_s (pairs a0*u0 + a1*u1, exact for u in 0..127), then
- * widened. Not i32x4.relaxed_dot_i8x16_i7x16_add_s: V8 in Node 20 (x64, AVX-VNNI) miscompiles it in
- * its baseline tier (Liftoff returns twice the dot and drops the accumulator; TurboFan is right), and
- * every kernel's first calls run in Liftoff. For u <= 63 (W4, W6) the two halves' pair sums add in
+ * widened. The *_fdot exports (fused = true) use i32x4.relaxed_dot_i8x16_i7x16_add_s instead, picked
+ * only where a load-time probe found it exact in both tiers and faster (bindings/gemm/fused-dot.ts):
+ * V8 in Node 20 miscompiles it in its baseline tier (Liftoff returns twice the dot and drops the
+ * accumulator; TurboFan is right), and every kernel's first calls run in Liftoff. For u <= 63 (W4, W6) the two halves' pair sums add in
  * i16 without overflow (2 * 2 * 128 * 63 < 2^15), so one widening serves the whole unit; W7 widens each.
  * SIMD build: dot_i16x8_s on sign-extended a and zero-extended u.
  */
 // @ts-ignore: decorator
-@inline function dot32(bits: i32, acc: v128, al: v128, ul: v128, ah: v128, uh: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
+@inline function dot32(bits: i32, fused: bool, acc: v128, al: v128, ul: v128, ah: v128, uh: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) {
+    // the _fdot variants, picked only where the fused dot was probed exact (assembly/gemm/fdot.ts)
+    return fdot(ah, uh, fdot(al, ul, acc));
+  } else if (ASC_FEATURE_RELAXED_SIMD) {
     const pl = i16x8.relaxed_dot_i8x16_i7x16_s(al, ul);
     const ph = i16x8.relaxed_dot_i8x16_i7x16_s(ah, uh);
     if (bits <= 6) return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.add(pl, ph)));
@@ -106,7 +111,7 @@ export function set_tile_scratch(at: usize): void {
  * blocks need no inner loop).
  */
 // @ts-ignore: decorator
-@inline function pass_2x2(bits: i32, a0: usize, a1: usize, wt: usize, c: i32, kp: i32, accs: usize): void {
+@inline function pass_2x2(bits: i32, fused: bool, a0: usize, a1: usize, wt: usize, c: i32, kp: i32, accs: usize): void {
   const bk = block_k(bits);
   const bb = (bk * bits) >> 3;
   const unitMask = (bk >> 5) - 1;
@@ -121,11 +126,11 @@ export function set_tile_scratch(at: usize): void {
     const x1l = v128.load(a1 + ka), x1h = v128.load(a1 + ka, 16);
     const mcl = crumb_mul(u, 0), mch = crumb_mul(u, 1), mbl = bit_mul(u, 0), mbh = bit_mul(u, 1);
     let wl = decode(bits, wb, u, 0, mcl, mbl), wh = decode(bits, wb, u, 1, mch, mbh);
-    c00 = dot32(bits, c00, x0l, wl, x0h, wh);
-    c10 = dot32(bits, c10, x1l, wl, x1h, wh);
+    c00 = dot32(bits, fused, c00, x0l, wl, x0h, wh);
+    c10 = dot32(bits, fused, c10, x1l, wl, x1h, wh);
     wl = decode(bits, wb + <usize>bb, u, 0, mcl, mbl); wh = decode(bits, wb + <usize>bb, u, 1, mch, mbh);
-    c01 = dot32(bits, c01, x0l, wl, x0h, wh);
-    c11 = dot32(bits, c11, x1l, wl, x1h, wh);
+    c01 = dot32(bits, fused, c01, x0l, wl, x0h, wh);
+    c11 = dot32(bits, fused, c11, x1l, wl, x1h, wh);
   }
   v128.store(accs, c00);
   v128.store(accs, c01, 16);
@@ -139,7 +144,7 @@ export function set_tile_scratch(at: usize): void {
  * accs + 64, accs + 128, accs + 192 (row r of channel c lands at accs + 64 r).
  */
 // @ts-ignore: decorator
-@inline function pass_4x1(bits: i32, a0: usize, aStride: usize, wt: usize, c: i32, kp: i32, accs: usize): void {
+@inline function pass_4x1(bits: i32, fused: bool, a0: usize, aStride: usize, wt: usize, c: i32, kp: i32, accs: usize): void {
   const bk = block_k(bits);
   const bb = (bk * bits) >> 3;
   const unitMask = (bk >> 5) - 1;
@@ -153,10 +158,10 @@ export function set_tile_scratch(at: usize): void {
     const ka = <usize>k;
     const mcl = crumb_mul(u, 0), mch = crumb_mul(u, 1), mbl = bit_mul(u, 0), mbh = bit_mul(u, 1);
     const wl = decode(bits, wb, u, 0, mcl, mbl), wh = decode(bits, wb, u, 1, mch, mbh);
-    c0 = dot32(bits, c0, v128.load(a0 + ka), wl, v128.load(a0 + ka, 16), wh);
-    c1 = dot32(bits, c1, v128.load(a1 + ka), wl, v128.load(a1 + ka, 16), wh);
-    c2 = dot32(bits, c2, v128.load(a2 + ka), wl, v128.load(a2 + ka, 16), wh);
-    c3 = dot32(bits, c3, v128.load(a3 + ka), wl, v128.load(a3 + ka, 16), wh);
+    c0 = dot32(bits, fused, c0, v128.load(a0 + ka), wl, v128.load(a0 + ka, 16), wh);
+    c1 = dot32(bits, fused, c1, v128.load(a1 + ka), wl, v128.load(a1 + ka, 16), wh);
+    c2 = dot32(bits, fused, c2, v128.load(a2 + ka), wl, v128.load(a2 + ka, 16), wh);
+    c3 = dot32(bits, fused, c3, v128.load(a3 + ka), wl, v128.load(a3 + ka, 16), wh);
   }
   v128.store(accs, c0);
   v128.store(accs, c1, 64);
@@ -167,14 +172,14 @@ export function set_tile_scratch(at: usize): void {
 /** Four rows x four channels: four 4x1 passes, then the fused epilogue for the four rows. */
 // @ts-ignore: decorator
 @inline function tile_4x4(
-  bits: i32, a0: usize, aStride: i32, wt: usize, kp: i32, i: i32, n: i32,
+  bits: i32, fused: bool, a0: usize, aStride: i32, wt: usize, kp: i32, i: i32, n: i32,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
   const accs = tileAccs; // [4 rows][4 channels] x i32x4
-  pass_4x1(bits, a0, <usize>aStride, wt, 0, kp, accs);
-  pass_4x1(bits, a0, <usize>aStride, wt, 1, kp, accs + 16);
-  pass_4x1(bits, a0, <usize>aStride, wt, 2, kp, accs + 32);
-  pass_4x1(bits, a0, <usize>aStride, wt, 3, kp, accs + 48);
+  pass_4x1(bits, fused, a0, <usize>aStride, wt, 0, kp, accs);
+  pass_4x1(bits, fused, a0, <usize>aStride, wt, 1, kp, accs + 16);
+  pass_4x1(bits, fused, a0, <usize>aStride, wt, 2, kp, accs + 32);
+  pass_4x1(bits, fused, a0, <usize>aStride, wt, 3, kp, accs + 48);
   const cw = wsum + (<usize>n << 2);
   const cm = mant + (<usize>n << 2);
   for (let r = 0; r < 4; r++) {
@@ -189,12 +194,12 @@ export function set_tile_scratch(at: usize): void {
 /** Two rows x four channels: two 2x2 passes, then the fused epilogue for both rows. */
 // @ts-ignore: decorator
 @inline function tile_2x4(
-  bits: i32, a0: usize, a1: usize, wt: usize, kp: i32, i: i32, n: i32,
+  bits: i32, fused: bool, a0: usize, a1: usize, wt: usize, kp: i32, i: i32, n: i32,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
   const accs = tileAccs;
-  pass_2x2(bits, a0, a1, wt, 0, kp, accs);
-  pass_2x2(bits, a0, a1, wt, 2, kp, accs + 64);
+  pass_2x2(bits, fused, a0, a1, wt, 0, kp, accs);
+  pass_2x2(bits, fused, a0, a1, wt, 2, kp, accs + 64);
   const c00 = v128.load(accs), c01 = v128.load(accs, 16), c10 = v128.load(accs, 32), c11 = v128.load(accs, 48);
   const c02 = v128.load(accs, 64), c03 = v128.load(accs, 80), c12 = v128.load(accs, 96), c13 = v128.load(accs, 112);
   const cw = wsum + (<usize>n << 2);
@@ -209,7 +214,7 @@ export function set_tile_scratch(at: usize): void {
 /** One row x four channels (the odd last row, and M = 1 decode). */
 // @ts-ignore: decorator
 @inline function tile_1x4(
-  bits: i32, a0: usize, wt: usize, kp: i32, i: i32, n: i32,
+  bits: i32, fused: bool, a0: usize, wt: usize, kp: i32, i: i32, n: i32,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
   const bk = block_k(bits);
@@ -222,10 +227,10 @@ export function set_tile_scratch(at: usize): void {
     const wb = wt + <usize>((k >> blockShift) * NR * bb);
     const xl = v128.load(a0 + <usize>k), xh = v128.load(a0 + <usize>k, 16);
     const mcl = crumb_mul(u, 0), mch = crumb_mul(u, 1), mbl = bit_mul(u, 0), mbh = bit_mul(u, 1);
-    c0 = dot32(bits, c0, xl, decode(bits, wb, u, 0, mcl, mbl), xh, decode(bits, wb, u, 1, mch, mbh));
-    c1 = dot32(bits, c1, xl, decode(bits, wb + <usize>bb, u, 0, mcl, mbl), xh, decode(bits, wb + <usize>bb, u, 1, mch, mbh));
-    c2 = dot32(bits, c2, xl, decode(bits, wb + <usize>(2 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(2 * bb), u, 1, mch, mbh));
-    c3 = dot32(bits, c3, xl, decode(bits, wb + <usize>(3 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(3 * bb), u, 1, mch, mbh));
+    c0 = dot32(bits, fused, c0, xl, decode(bits, wb, u, 0, mcl, mbl), xh, decode(bits, wb, u, 1, mch, mbh));
+    c1 = dot32(bits, fused, c1, xl, decode(bits, wb + <usize>bb, u, 0, mcl, mbl), xh, decode(bits, wb + <usize>bb, u, 1, mch, mbh));
+    c2 = dot32(bits, fused, c2, xl, decode(bits, wb + <usize>(2 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(2 * bb), u, 1, mch, mbh));
+    c3 = dot32(bits, fused, c3, xl, decode(bits, wb + <usize>(3 * bb), u, 0, mcl, mbl), xh, decode(bits, wb + <usize>(3 * bb), u, 1, mch, mbh));
   }
   const ri = <usize>i << 2;
   finish_row(hsum4(c0, c1, c2, c3),
@@ -249,7 +254,7 @@ export function set_tile_scratch(at: usize): void {
 
 // @ts-ignore: decorator
 @inline function gemm_lowbit(
-  bits: i32, m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
+  bits: i32, fused: bool, m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
   row_corrections(bits, m, kp, a, aStride, rowCorr);
@@ -264,21 +269,21 @@ export function set_tile_scratch(at: usize): void {
     for (; bits >= 6 && i + 4 <= m; i += 4) {
       const a0 = a + <usize>i * <usize>aStride;
       for (let n = n0; n < n1; n += NR) {
-        tile_4x4(bits, a0, aStride, w + <usize>(n >> 2) * tileBytes, kp, i, n,
+        tile_4x4(bits, fused, a0, aStride, w + <usize>(n >> 2) * tileBytes, kp, i, n,
           wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
       }
     }
     for (; i + 2 <= m; i += 2) {
       const a0 = a + <usize>i * <usize>aStride;
       for (let n = n0; n < n1; n += NR) {
-        tile_2x4(bits, a0, a0 + <usize>aStride, w + <usize>(n >> 2) * tileBytes, kp, i, n,
+        tile_2x4(bits, fused, a0, a0 + <usize>aStride, w + <usize>(n >> 2) * tileBytes, kp, i, n,
           wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
       }
     }
     if (i < m) {
       const a0 = a + <usize>i * <usize>aStride;
       for (let n = n0; n < n1; n += NR) {
-        tile_1x4(bits, a0, w + <usize>(n >> 2) * tileBytes, kp, i, n,
+        tile_1x4(bits, fused, a0, w + <usize>(n >> 2) * tileBytes, kp, i, n,
           wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
       }
     }
@@ -290,19 +295,43 @@ export function gemm_w4a8_2x4c32(
   m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
-  gemm_lowbit(4, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
+  gemm_lowbit(4, false, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
 }
 
 export function gemm_w6a8_4x4c64(
   m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
-  gemm_lowbit(6, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
+  gemm_lowbit(6, false, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
 }
 
 export function gemm_w7a8_4x4c128(
   m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
   wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
 ): void {
-  gemm_lowbit(7, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
+  gemm_lowbit(7, false, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
+}
+
+// The same kernels on the fused relaxed dot (two ops per 32 k and row-channel instead of five), exported
+// by both builds (the SIMD build's are the plain kernels) and picked only where relaxed_dot_probe was
+// exact in both tiers of the engine (bindings/gemm/fused-dot.ts).
+export function gemm_w4a8_2x4c32_fdot(
+  m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
+  wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
+): void {
+  gemm_lowbit(4, true, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
+}
+
+export function gemm_w6a8_4x4c64_fdot(
+  m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
+  wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
+): void {
+  gemm_lowbit(6, true, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
+}
+
+export function gemm_w7a8_4x4c128_fdot(
+  m: i32, np: i32, kp: i32, a: usize, aStride: i32, w: usize,
+  wsum: usize, mant: usize, shift: i32, rowZero: usize, rowCorr: usize, out: usize, outStride: i32, rowRange: usize,
+): void {
+  gemm_lowbit(7, true, m, np, kp, a, aStride, w, wsum, mant, shift, rowZero, rowCorr, out, outStride, rowRange);
 }

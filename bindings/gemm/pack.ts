@@ -26,6 +26,7 @@
 import type { DyadicRuntime } from '../runtime/instance.js';
 import { toDyadicShared } from '../quant/dyadic.js';
 import { DI_P_LIMIT } from './epilogue-reference.js';
+import { useFusedDot } from './fused-dot.js';
 
 import type { WeightBits } from '../quant/weights.js';
 export type { WeightBits };
@@ -38,9 +39,13 @@ export function blockK(bits: WeightBits): number {
   return bits === 8 ? 8 : bits === 4 ? 32 : bits === 6 ? 64 : 128;
 }
 
-/** The kernel export for each bit width. */
-export function kernelFor(bits: WeightBits): string {
-  return bits === 8 ? 'gemm_w8a8_2x4c8' : bits === 4 ? 'gemm_w4a8_2x4c32' : bits === 6 ? 'gemm_w6a8_4x4c64' : 'gemm_w7a8_4x4c128';
+/**
+ * The kernel export for each bit width; `fused`: the low-bit kernels on the fused relaxed dot (only where
+ * useFusedDot says this engine computes it exactly and fast; W8 has none, its weights are not 7-bit).
+ */
+export function kernelFor(bits: WeightBits, fused = false): string {
+  const name = bits === 8 ? 'gemm_w8a8_2x4c8' : bits === 4 ? 'gemm_w4a8_2x4c32' : bits === 6 ? 'gemm_w6a8_4x4c64' : 'gemm_w7a8_4x4c128';
+  return fused && bits !== 8 ? `${name}_fdot` : name;
 }
 
 export interface WeightScale {
@@ -215,7 +220,7 @@ export function packWeights(runtime: DyadicRuntime, weights: Int8Array, options:
     mant[n] = n < N ? scale.m[n] : 0;
   }
   return {
-    runtime, bits, N, K, Np, Kp, kernel: kernelFor(bits), wAt, wsumAt, mantAt, scale,
+    runtime, bits, N, K, Np, Kp, kernel: kernelFor(bits, bits !== 8 && useFusedDot(runtime)), wAt, wsumAt, mantAt, scale,
     shift: chooseShift(K, bits, Math.max(mMax, 1)),
   };
 }
