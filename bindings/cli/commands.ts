@@ -49,7 +49,7 @@ function tokenizerFor(f: ParsedFlags, model: LoadedModel): Tokenizer {
   return tok;
 }
 
-function contextFor(f: ParsedFlags, c: LlamaConfig, fallback: number): number {
+export function contextFor(f: ParsedFlags, c: LlamaConfig, fallback: number): number {
   const ctx = f.ctx === undefined ? fallback : (f.ctx as number);
   if (!Number.isInteger(ctx) || ctx < 1) throw new UsageError(`-c ${ctx} must be a positive integer`);
   return Math.min(ctx, c.contextLength);

@@ -9,17 +9,20 @@ import { FileReadError } from './node-files.js';
 import { evalCommand, generateCommand, infoCommand } from './commands.js';
 import { quantizeCommand } from './quantize.js';
 import { benchCommand } from './bench.js';
+import { chatCommand, serveCommand } from './serve.js';
 
 const USAGE = `usage:
   dyadic generate -m MODEL [-z TOKENIZER] [-p PROMPT] [-n N] [--temp T] [--top-p P] [--seed S] [-c CTX] [--mode M] [-t N|auto] [--json]
   dyadic eval -m MODEL [-z TOKENIZER] --text FILE [--stories N] [-c CTX] [--mode M] [-t N|auto] [--json]
   dyadic info -m MODEL [-c CTX] [--json]
   dyadic bench -m MODEL [-p 512] [-n 128] [-r 3] [--mode M] [-t N|auto] [--json]
+  dyadic serve -m MODEL [--port 8080] [--host 127.0.0.1] [--chat-template-file F] [-c CTX] [--mode M] [-t N|auto]
+  dyadic chat -m MODEL [--system TEXT] [-n N] [--temp T] [--top-p P] [--seed S] [--chat-template-file F] [-c CTX] [--mode M] [-t N|auto]
   dyadic quantize -m MODEL -o OUT --bits 8|7|6|4 [--act-bits 8|6|4] [--sparsity S] [--calib TEXT] [--calib-sequences N] [--json]
 MODEL is a .gguf file, a llama2.c .bin checkpoint (tokenizer with -z tok*.bin), or a directory with
 config.json + *.safetensors.`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { generate: generateCommand, eval: evalCommand, info: infoCommand, quantize: quantizeCommand, bench: benchCommand };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { generate: generateCommand, eval: evalCommand, info: infoCommand, quantize: quantizeCommand, bench: benchCommand, serve: serveCommand, chat: chatCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,0 +1,108 @@
+// `dyadic serve`: the OpenAI-compatible routes (bindings/serve/routes.ts) over node:http, one engine,
+// one line per request on stderr. `dyadic chat`: a conversation in the terminal on the same chat() API.
+import { createInterface } from 'node:readline';
+import { createChatEngine, type ChatEngine } from '../chat/engine.js';
+import { chat } from '../chat/complete.js';
+import type { ChatMessage } from '../chat/template.js';
+import { openAIRoutes } from '../serve/routes.js';
+import { listen } from '../serve/node.js';
+import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
+import { common, contextFor, requireModel, threadsFor } from './commands.js';
+import { readBytes } from './node-files.js';
+
+const engineFlags: Record<string, FlagSpec> = {
+  ...common,
+  chatTemplate: { names: ['--chat-template-file'], kind: 'string' },
+};
+
+async function engineFor(f: ParsedFlags): Promise<ChatEngine> {
+  const model = requireModel(f);
+  if (!model.tokenizer) throw new UsageError(`${model.file} carries no vocabulary (serve and chat need a GGUF with its tokenizer)`);
+  const chatTemplate = typeof f.chatTemplate === 'string' ? new TextDecoder().decode(readBytes(f.chatTemplate)) : undefined;
+  return createChatEngine(model, {
+    mode: f.mode as string | undefined,
+    maxPositions: contextFor(f, model.config, model.config.contextLength),
+    threads: threadsFor(f),
+    chatTemplate,
+  });
+}
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, { ...engineFlags, port: { names: ['--port'], kind: 'number' }, host: { names: ['--host'], kind: 'string' } });
+  const port = (f.port as number | undefined) ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${port} must be an integer in 0..65535`);
+  const host = (f.host as string | undefined) ?? '127.0.0.1';
+  const engine = await engineFor(f);
+  const handler = openAIRoutes(engine, {
+    onRequest: (r) =>
+      process.stderr.write(`${r.route} ${r.status}${r.stream ? ' stream' : ''}${r.promptTokens !== undefined ? ` prompt=${r.promptTokens} completion=${r.completionTokens}` : ''}${r.finish ? ` finish=${r.finish}` : ''}\n`),
+  });
+  const server = await listen(handler, { port, host });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  process.stderr.write(
+    `dyadic serve: ${engine.id} (mode ${engine.model.mode}, context ${engine.model.maxPositions}, ${engine.format.hasTemplate ? 'chat template from the model' : 'plain chat format'}) ` +
+      `listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}/v1\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => server.close(() => resolve());
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export async function chatCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    ...engineFlags,
+    system: { names: ['--system'], kind: 'string' },
+    maxTokens: { names: ['-n', '--n-predict'], kind: 'number' },
+    temp: { names: ['--temp'], kind: 'number' },
+    topP: { names: ['--top-p'], kind: 'number' },
+    seed: { names: ['-s', '--seed'], kind: 'number' },
+  });
+  const engine = await engineFor(f);
+  const n = (f.maxTokens as number | undefined) ?? -1;
+  if (!(Number.isInteger(n) && n >= 1) && n !== -1) throw new UsageError(`-n ${n} must be a positive integer or -1`);
+  const tty = process.stdin.isTTY === true;
+  const messages: ChatMessage[] = typeof f.system === 'string' ? [{ role: 'system', content: f.system }] : [];
+  const lines = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: '> ', terminal: tty });
+  let answering: AbortController | undefined;
+  lines.on('SIGINT', () => (answering ? answering.abort() : lines.close()));
+  if (tty) process.stderr.write(`dyadic chat: ${engine.id} (mode ${engine.model.mode}); /reset forgets the conversation, /exit or Ctrl+D quits, Ctrl+C stops an answer\n`);
+  if (tty) lines.prompt();
+  let seed = f.seed as number | undefined;
+  for await (const line of lines) {
+    const text = line.trim();
+    if (text === '/exit') break;
+    if (text === '/reset') {
+      messages.splice(typeof f.system === 'string' ? 1 : 0);
+    } else if (text !== '') {
+      messages.push({ role: 'user', content: text });
+      answering = new AbortController();
+      let reply = '';
+      try {
+        const stream = chat(engine, messages, {
+          maxTokens: n === -1 ? undefined : n,
+          temperature: (f.temp as number | undefined) ?? 0.8,
+          topP: (f.topP as number | undefined) ?? 0.95,
+          seed,
+          signal: answering.signal,
+        });
+        for await (const piece of stream) {
+          reply += piece;
+          process.stdout.write(piece);
+        }
+      } catch (e) {
+        if (!answering.signal.aborted) throw e;
+        process.stdout.write(' [stopped]');
+      } finally {
+        answering = undefined;
+      }
+      process.stdout.write('\n');
+      messages.push({ role: 'assistant', content: reply });
+      if (seed !== undefined) seed++; // a fixed seed stays reproducible over the turns without repeating
+    }
+    if (tty) lines.prompt();
+  }
+  lines.close();
+}
