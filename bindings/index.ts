@@ -1,4 +1,17 @@
 // Public API of dyadic, shared by every host entry (bindings/entry/*).
+
+// The declarations name WebAssembly.Module and WebAssembly.Memory, types that come with the DOM lib. A
+// consumer compiling for Node or Workers without it (lib ES2022 + @types/node, skipLibCheck off) gets these
+// opaque declarations instead; where the full ones exist (DOM, workers-types) the interfaces merge.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace WebAssembly {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface Module {}
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface Memory {}
+  }
+}
 export { loadRuntime, resolveThreads, type LoadOptions } from './runtime/load.js';
 export { availableThreads } from './threads/pool.js';
 export { relaxedSimdSupported, resolveBuild, type Build, type BuildChoice } from './runtime/features.js';
@@ -18,12 +31,12 @@ export { SentencePieceTokenizer, TokenType, type SpmVocab } from './tokenizer/sp
 export { ByteBpeTokenizer, PRE_TOKENIZERS, type ByteBpeVocab } from './tokenizer/byte-bpe.js';
 export { tokenizerFromGguf, tokenizerFromLlama2c, tokenizerFromHfJson } from './tokenizer/load.js';
 export type { Tokenizer, EncodeOptions } from './tokenizer/tokenizer.js';
-export { loadModel, loadTokenizer, detectFormat, type LoadedModel, type ModelFormat, type ByteSource, type StoredTensor } from './model/load.js';
+export { loadModel, loadTokenizer, detectFormat, type LoadedModel, type ModelFormat, type ByteSource, type ModelInput, type StoredTensor } from './model/load.js';
 export { parameterCount, kvCacheBytes, type LlamaConfig, type RopeLayout } from './model/config.js';
 export type { LlamaWeights, LayerWeights } from './model/weights.js';
 export type { LanguageModel, Logits } from './model/language-model.js';
 export { FloatLlama, type FloatLlamaOptions } from './model/float-llama.js';
-export { createEngine, createSampler, registerEngine, engineModes, type EngineFactory, type EngineOptions } from './model/engines.js';
+export { createEngine, createSampler, registerEngine, engineModes, type EngineMode, type EngineFactory, type EngineOptions } from './model/engines.js';
 export { generate, generateSteps, type GenerateOptions, type GenerateResult, type TokenSampler } from './model/generate.js';
 export { evaluate, splitStories, scoreTokens, negativeLogLikelihood, type EvalResult } from './model/evaluate.js';
 export { Sampler, argmax, type SamplerOptions } from './sampling/sampler.js';

@@ -3,6 +3,7 @@
 // or a .safetensors file with those beside it.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type LoadedModel, loadModel, loadTokenizer } from '../model/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
@@ -19,7 +20,18 @@ export function readBytes(path: string): Uint8Array {
   }
 }
 
-export function loadModelFromPath(path: string): LoadedModel {
+/** A path as a string; a file: URL (new URL(..., import.meta.url)) becomes its path. */
+function pathOf(path: string | URL, what: string): string {
+  if (typeof path === 'string') return path;
+  if (path instanceof URL) {
+    if (path.protocol !== 'file:') throw new TypeError(`dyadic: ${what} reads files; ${path.href} is not a file: URL (fetch it and pass the bytes to loadModel)`);
+    return fileURLToPath(path);
+  }
+  throw new TypeError(`dyadic: ${what} takes a path (a string or a file: URL), got ${path === null ? 'null' : typeof path}`);
+}
+
+export function loadModelFromPath(pathOrUrl: string | URL): LoadedModel {
+  const path = pathOf(pathOrUrl, 'loadModelFromPath');
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();
@@ -39,6 +51,7 @@ export function loadModelFromPath(path: string): LoadedModel {
   return loadModel({ bytes: readBytes(path), file: path });
 }
 
-export function loadTokenizerFromPath(path: string): Tokenizer {
+export function loadTokenizerFromPath(pathOrUrl: string | URL): Tokenizer {
+  const path = pathOf(pathOrUrl, 'loadTokenizerFromPath');
   return loadTokenizer({ bytes: readBytes(path), file: path });
 }

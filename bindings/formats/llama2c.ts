@@ -21,6 +21,23 @@ export function isLlama2cV1(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === AK42_MAGIC;
 }
 
+/** Largest header field a plausible checkpoint has (text read as int32 is ~0x20202020 and above). */
+const MAX_HEADER_FIELD = 1 << 24;
+
+/**
+ * True when the bytes start like a llama2.c checkpoint: the "ak42" magic, or a legacy header of seven
+ * int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len) that are all in range, with
+ * a negative vocab_size allowed (an untied classifier). Format detection only; the parser checks the rest.
+ */
+export function hasLlama2cHeader(bytes: Uint8Array): boolean {
+  if (isLlama2cV1(bytes)) return true;
+  if (bytes.byteLength < 28) return false;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 28);
+  const f = [0, 1, 2, 3, 4, 5, 6].map((i) => v.getInt32(4 * i, true));
+  f[5] = Math.abs(f[5]);
+  return f.every((x) => x >= 1 && x <= MAX_HEADER_FIELD) && f[4] <= f[3] && f[3] <= f[0];
+}
+
 export function parseLlama2cCheckpoint(data: ArrayBuffer | ArrayBufferView, file = 'model.bin'): Llama2cCheckpoint {
   const bytes = asBytes(data);
   const r: ByteReader = new ByteReader(bytes, file);

@@ -5,6 +5,7 @@ import type { LoadedModel } from './load.js';
 import type { LanguageModel } from './language-model.js';
 import { FloatLlama } from './float-llama.js';
 import { createIntegerEngine, INTEGER_MODE_NAMES } from './integer/engine.js';
+import type { IntegerMode } from './integer/quantize-model.js';
 import { IntegerLlama } from './integer/integer-llama.js';
 import { Sampler, type SamplerOptions } from '../sampling/sampler.js';
 import { IntegerSampler } from '../sampling/integer-sampler.js';
@@ -16,6 +17,13 @@ export interface EngineOptions {
   /** Kernel threads of an integer engine (see IntegerEngineOptions.threads); the float32 reference ignores it. */
   threads?: number | 'auto';
 }
+
+/**
+ * The modes createEngine knows: the float32 reference (`float` is an alias) and the integer modes. A
+ * string from outside (a flag, a request body) is checked at run time: an unknown mode throws
+ * InvalidInputError naming the available ones.
+ */
+export type EngineMode = 'float32' | 'float' | IntegerMode;
 
 export type EngineFactory = (model: LoadedModel, options: EngineOptions) => LanguageModel | Promise<LanguageModel>;
 
@@ -35,8 +43,8 @@ export function engineModes(): string[] {
 /** Names that mean another mode (`--mode float` is the float32 reference). */
 const ALIASES: Record<string, string> = { float: 'float32' };
 
-export async function createEngine(mode: string, model: LoadedModel, options: EngineOptions = {}): Promise<LanguageModel> {
-  const factory = engines.get(ALIASES[mode] ?? mode);
+export async function createEngine(mode: EngineMode, model: LoadedModel, options: EngineOptions = {}): Promise<LanguageModel> {
+  const factory = typeof mode === 'string' ? engines.get(ALIASES[mode] ?? mode) : undefined;
   if (!factory) throw new InvalidInputError(`unknown mode "${mode}" (available: ${engineModes().join(', ')})`);
   return factory(model, options);
 }

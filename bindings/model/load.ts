@@ -4,7 +4,7 @@
 import { asBytes } from '../formats/byte-reader.js';
 import { ModelFormatError } from '../formats/errors.js';
 import { type GgufFile, parseGguf } from '../formats/gguf.js';
-import { isLlama2cV1, parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../formats/llama2c.js';
+import { hasLlama2cHeader, isLlama2cV1, parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../formats/llama2c.js';
 import { configFromHfJson, parseSafetensors, safetensorsWeights } from '../formats/safetensors.js';
 import { tensorTypeName } from '../formats/tensor-types.js';
 import { tokenizerFromGguf, tokenizerFromHfJson, tokenizerFromLlama2c } from '../tokenizer/load.js';
@@ -42,15 +42,61 @@ export interface LoadedModel {
 
 export interface ByteSource {
   readonly bytes: ArrayBuffer | ArrayBufferView;
-  readonly file: string;
+  /** The file's name, for messages (and a `.gguf`/`.bin`/`.safetensors`/`.json` ending is trusted over the bytes). */
+  readonly file?: string;
 }
 
-export function detectFormat(data: ArrayBuffer | ArrayBufferView): ModelFormat {
+/** What loadModel and loadTokenizer take: the file's bytes, alone or with its name. */
+export type ModelInput = ByteSource | ArrayBuffer | ArrayBufferView;
+
+
+function isBinary(x: unknown): x is ArrayBuffer | ArrayBufferView {
+  if (ArrayBuffer.isView(x)) return true;
+  // toString tag, not instanceof: an ArrayBuffer from another realm (a worker, an iframe) is one too.
+  const tag = Object.prototype.toString.call(x);
+  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]';
+}
+
+/** Normalizes loadModel's argument to bytes + a name, naming what was passed when it is neither. */
+function sourceOf(input: ModelInput, what: string, unnamed: string): { bytes: ArrayBuffer | ArrayBufferView; file: string } {
+  if (isBinary(input)) return { bytes: input, file: unnamed };
+  if (input !== null && typeof input === 'object' && isBinary((input as ByteSource).bytes)) {
+    const file = (input as ByteSource).file;
+    if (file !== undefined && typeof file !== 'string') throw new TypeError(`dyadic: ${what}: file must be a string, got ${typeof file}`);
+    return { bytes: (input as ByteSource).bytes, file: file ?? unnamed };
+  }
+  const got = input === null ? 'null' : typeof input === 'string' ? `the string "${input}"` : typeof input === 'object' ? 'an object without bytes' : typeof input;
+  throw new TypeError(
+    `dyadic: ${what} takes the file's bytes (a Uint8Array, an ArrayBuffer or { bytes, file }), got ${got}` +
+      (typeof input === 'string' ? ' (in Node, loadModelFromPath reads a path)' : ''),
+  );
+}
+
+/** The format the bytes' first bytes announce, or undefined when they are none of dyadic's. */
+export function detectFormat(data: ArrayBuffer | ArrayBufferView): ModelFormat | undefined {
   const b = asBytes(data);
   if (b.byteLength >= 4 && b[0] === 0x47 && b[1] === 0x47 && b[2] === 0x55 && b[3] === 0x46) return 'gguf';
   // safetensors: a u64 header length followed by '{'.
   if (b.byteLength >= 9 && b[8] === 0x7b && b[5] === 0 && b[6] === 0 && b[7] === 0) return 'safetensors';
-  return 'llama2c';
+  if (hasLlama2cHeader(b)) return 'llama2c';
+  return undefined;
+}
+
+/** The format a file name announces (trusted over the first bytes, so a damaged header is reported as such). */
+function formatByName(file: string): ModelFormat | undefined {
+  if (file.endsWith('.gguf')) return 'gguf';
+  if (file.endsWith('.safetensors')) return 'safetensors';
+  if (file.endsWith('.bin')) return 'llama2c';
+  return undefined;
+}
+
+function notAModel(file: string, bytes: ArrayBuffer | ArrayBufferView): ModelFormatError {
+  const b = asBytes(bytes);
+  const head = [...b.subarray(0, 8)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+  return new ModelFormatError(
+    file,
+    `not a model file: no GGUF magic, no safetensors header, no llama2.c header (${b.byteLength} bytes, starting ${head || 'with nothing'})`,
+  );
 }
 
 function fromGguf(g: GgufFile): LoadedModel {
@@ -80,15 +126,16 @@ function specialIds(configJson: string): { bos?: number; eos?: number } {
  * Loads a model from its bytes. GGUF and llama2.c are one file; safetensors needs `configJson` (the
  * text of config.json), may come as several shards (`extraShards`) and may bring its tokenizer.json.
  */
-export function loadModel(source: ByteSource, extra: { configJson?: string; extraShards?: ByteSource[]; tokenizerJson?: string } = {}): LoadedModel {
-  const { bytes, file } = source;
-  // A .gguf name is trusted over the first bytes, so a damaged magic is reported as such.
-  const format = file.endsWith('.gguf') ? 'gguf' : detectFormat(bytes);
+export function loadModel(source: ModelInput, extra: { configJson?: string; extraShards?: ModelInput[]; tokenizerJson?: string } = {}): LoadedModel {
+  const { bytes, file } = sourceOf(source, 'loadModel', 'model bytes');
+  const format = formatByName(file) ?? detectFormat(bytes);
+  if (format === undefined) throw notAModel(file, bytes);
   if (format === 'gguf') return fromGguf(parseGguf(bytes, file));
   if (format === 'safetensors') {
     if (extra.configJson === undefined) throw new ModelFormatError(file, 'a safetensors model needs its config.json');
     const config = configFromHfJson(extra.configJson);
-    const files = [parseSafetensors(bytes, file), ...(extra.extraShards ?? []).map((s) => parseSafetensors(s.bytes, s.file))];
+    const shards = (extra.extraShards ?? []).map((s) => sourceOf(s, 'loadModel (extraShards)', 'shard bytes'));
+    const files = [parseSafetensors(bytes, file), ...shards.map((s) => parseSafetensors(s.bytes, s.file))];
     const weights = safetensorsWeights(files, config);
     const tensors = files.flatMap((f) => [...f.tensors.values()].map((t) => ({ name: t.name, shape: t.shape, type: t.dtype, bytes: t.data.byteLength })));
     const tokenizer = extra.tokenizerJson === undefined ? undefined : tokenizerFromHfJson(extra.tokenizerJson, { ...specialIds(extra.configJson), vocabSize: config.vocabSize });
@@ -122,8 +169,8 @@ export function loadModel(source: ByteSource, extra: { configJson?: string; extr
 }
 
 /** A tokenizer from a tok*.bin, a Hugging Face tokenizer.json, or the vocabulary inside a GGUF file. */
-export function loadTokenizer(source: ByteSource): Tokenizer {
-  const { bytes, file } = source;
+export function loadTokenizer(source: ModelInput): Tokenizer {
+  const { bytes, file } = sourceOf(source, 'loadTokenizer', 'tokenizer bytes');
   if (file.endsWith('.json')) return tokenizerFromHfJson(new TextDecoder().decode(asBytes(bytes)), {}, file);
   if (detectFormat(bytes) === 'gguf') return tokenizerFromGguf(parseGguf(bytes, file));
   if (isLlama2cV1(asBytes(bytes))) throw new ModelFormatError(file, 'this is a llama2.c checkpoint, not a tokenizer');

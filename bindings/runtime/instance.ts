@@ -5,7 +5,7 @@ import type { Build } from './features.js';
 import type { ThreadPool } from '../threads/pool.js';
 
 /** The raw exports of assembly/index.ts. Kernel files add their own entries (all take byte offsets). */
-export type KernelExports = WebAssembly.Exports & {
+export type KernelExports = {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   build_flavor(): number;

@@ -28,7 +28,8 @@ export function workerdBinary(): string {
 /** The module the package's `workerd` export condition points at, relative to the package root. */
 export function workerdEntry(): string {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const entry: string = pkg.exports['.'].workerd;
+  const condition: string | { default: string } = pkg.exports['.'].workerd;
+  const entry = typeof condition === 'string' ? condition : condition.default;
   return entry.replace(/^\.\//, '');
 }
 

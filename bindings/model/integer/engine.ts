@@ -20,7 +20,15 @@ export interface IntegerEngineOptions {
   threads?: number | 'auto';
 }
 
+/** Throws InvalidInputError unless `mode` is an integer mode (the type says so; a string from outside may not). */
+function checkIntegerMode(mode: IntegerMode): void {
+  if (typeof mode !== 'string' || !Object.hasOwn(INTEGER_MODES, mode)) {
+    throw new InvalidInputError(`unknown integer mode "${String(mode)}" (available: ${Object.keys(INTEGER_MODES).join(', ')})`);
+  }
+}
+
 export async function createIntegerEngine(mode: IntegerMode, model: LoadedModel, o: IntegerEngineOptions = {}): Promise<IntegerLlama> {
+  checkIntegerMode(mode);
   if (model.quantized && model.quantized.mode !== mode) {
     throw new InvalidInputError(`${model.file} is quantized as ${model.quantized.mode}; run it with --mode ${model.quantized.mode} (or float32)`);
   }
@@ -38,6 +46,7 @@ export async function createIntegerEngine(mode: IntegerMode, model: LoadedModel,
  * quantized copy and plan many engines on it, like the Worker example, call this once).
  */
 export function quantizeForMode(mode: IntegerMode, model: LoadedModel): QuantizedLlama {
+  checkIntegerMode(mode);
   if (model.quantized) return model.quantized.model;
   // MSE-searched clipping costs nothing at inference and matters at 4 bits (W4A8 on stories260K:
   // +10.6% NLL instead of +14.7% with absmax, 20 stories); at 8 bits plain absmax keeps greedy decoding
