@@ -6,8 +6,8 @@ import { parameterCount } from '../model/config.js';
 import { createEngine } from '../model/engines.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { basename } from 'node:path';
-import { UsageError, parseFlags } from './args.js';
-import { common, engineThreads, requireModel, threadsFor } from './commands.js';
+import { type FlagSpec, UsageError, parseFlags } from './args.js';
+import { common, engineThreads, modeFor, requireModel, threadsFor } from './commands.js';
 
 export interface BenchResult {
   model: string;
@@ -80,16 +80,18 @@ export function benchTable(results: BenchResult[]): string {
   return [line(head), rule, ...rows.map(line)].join('\n');
 }
 
+export const benchFlags = {
+  model: common.model,
+  prompt: { names: ['-p', '--n-prompt'], kind: 'number', help: 'prompt tokens of the prefill test (pp); 0 skips it', default: '512' },
+  gen: { names: ['-n', '--n-gen'], kind: 'number', help: 'tokens of the decode test (tg); 0 skips it', default: '128' },
+  reps: { names: ['-r', '--repetitions'], kind: 'number', help: 'timed repetitions per test (after one warm-up run)', default: '3' },
+  mode: common.mode,
+  threads: common.threads,
+  json: { ...common.json, help: 'print {results: [...]} as JSON instead of the table' },
+} satisfies Record<string, FlagSpec>;
+
 export async function benchCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, {
-    model: common.model,
-    mode: common.mode,
-    threads: common.threads,
-    json: common.json,
-    prompt: { names: ['-p', '--n-prompt'], kind: 'number' },
-    gen: { names: ['-n', '--n-gen'], kind: 'number' },
-    reps: { names: ['-r', '--repetitions'], kind: 'number' },
-  });
+  const f = parseFlags(argv, benchFlags);
   const nPrompt = positiveInt('-p', f.prompt, 512, 0);
   const nGen = positiveInt('-n', f.gen, 128, 0);
   const reps = positiveInt('-r', f.reps, 3);
@@ -100,7 +102,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (positions > c.contextLength) {
     throw new UsageError(`-p ${nPrompt} / -n ${nGen} need ${positions} positions but ${model.file} has a context of ${c.contextLength}`);
   }
-  const mode = (f.mode as string | undefined) ?? model.quantized?.mode ?? 'float32';
+  const mode = modeFor(f, model);
   const engine = await createEngine(mode, model, { maxPositions: positions, threads: threadsFor(f) });
   try {
     const base = {

@@ -1,7 +1,10 @@
 // The three `dyadic` commands. Text goes to stdout (streamed as it is generated), statistics and
 // progress to stderr, as llama.cpp does; --json replaces both with one JSON object on stdout.
 import { type LlamaConfig, kvCacheBytes, parameterCount } from '../model/config.js';
-import { createEngine, createSampler, engineModes } from '../model/engines.js';
+import { createEngine, createSampler, engineModes, type EngineMode } from '../model/engines.js';
+import { defaultMode } from '../model/default-mode.js';
+import { BUNDLED_MODELS, bundledModelPath, isBundledModel } from '../entry/bundled-models.js';
+import { existsSync } from 'node:fs';
 import { evaluate, splitStories } from '../model/evaluate.js';
 import { generate } from '../model/generate.js';
 import type { LoadedModel } from '../model/load.js';
@@ -12,14 +15,70 @@ import { loadModelFromPath, loadTokenizerFromPath, readBytes } from './node-file
 /** The stories260K protocol scores at most this many tokens per story (its training context). */
 export const EVAL_CONTEXT = 512;
 
-export const common: Record<string, FlagSpec> = {
-  model: { names: ['-m', '--model'], kind: 'string' },
-  tokenizer: { names: ['-z', '--tokenizer'], kind: 'string' },
-  ctx: { names: ['-c', '--ctx-size'], kind: 'number' },
-  mode: { names: ['--mode'], kind: 'string' },
-  threads: { names: ['-t', '--threads'], kind: 'string' },
-  json: { names: ['--json'], kind: 'boolean' },
-};
+export const common = {
+  model: {
+    names: ['-m', '--model'],
+    kind: 'string',
+    value: 'MODEL',
+    required: true,
+    help: `a .gguf file, a llama2.c .bin checkpoint, a directory with config.json + *.safetensors, or a bundled model by name (${BUNDLED_MODELS.join(', ')})`,
+  },
+  tokenizer: { names: ['-z', '--tokenizer'], kind: 'string', value: 'FILE', help: 'tok*.bin, tokenizer.json or a GGUF file with a vocabulary', default: "the model file's vocabulary" },
+  ctx: { names: ['-c', '--ctx-size'], kind: 'number', help: 'context positions (KV cache size)', default: "the model's context length" },
+  mode: { names: ['--mode'], kind: 'string', value: 'MODE', help: 'inference engine (see modes below)', default: 'w8a8 for a float file (float32 with Q/K/V biases); a quantized file runs its own mode' },
+  threads: { names: ['-t', '--threads'], kind: 'string', value: 'N|auto', help: 'kernel threads of an integer engine (same tokens for any count)', default: 'auto (every core)' },
+  json: { names: ['--json'], kind: 'boolean', help: 'print one JSON object on stdout instead of text and statistics' },
+} satisfies Record<string, FlagSpec>;
+
+/** What --help says about modes (after the flags of generate and eval). */
+export function modeNotes(): string[] {
+  return [
+    `modes: ${engineModes().join(', ')}`,
+    '  w8a8 ... w4a4: integer-only inference on the wasm kernels (weight bits, activation bits); a float',
+    '  file is quantized on load. float32: the float JavaScript reference (float is an alias).',
+    '  A file written by `dyadic quantize` runs in its own mode.',
+  ];
+}
+
+/** The flags generate and eval share after their own: engine, threads, tokenizer, output. */
+const engineFlags = { mode: common.mode, threads: common.threads, tokenizer: common.tokenizer, json: common.json } satisfies Record<string, FlagSpec>;
+
+export const generateFlags = {
+  model: common.model,
+  prompt: { names: ['-p', '--prompt'], kind: 'string', value: 'TEXT', help: 'text to continue (echoed first)', default: 'empty: start from BOS' },
+  maxTokens: { names: ['-n', '--n-predict'], kind: 'number', help: 'tokens to sample after the prompt; -1 until EOS or a full context', default: '256' },
+  temp: { names: ['--temp'], kind: 'number', value: 'T', help: 'sampling temperature; 0 is greedy (argmax)', default: '1.0' },
+  topP: { names: ['--top-p'], kind: 'number', value: 'P', help: 'nucleus sampling threshold', default: '0.9' },
+  seed: { names: ['-s', '--seed'], kind: 'number', value: 'S', help: "the sampler's seed (llama2.c's xorshift64*), for reproducible text", default: 'the clock' },
+  ctx: common.ctx,
+  ...engineFlags,
+} satisfies Record<string, FlagSpec>;
+
+export const evalFlags = {
+  model: common.model,
+  text: { names: ['--text', '-f', '--file'], kind: 'string', value: 'FILE', required: true, help: 'text file of stories separated by <|endoftext|>' },
+  stories: { names: ['--stories'], kind: 'number', help: 'score only the first N stories', default: 'all' },
+  ctx: { ...common.ctx, help: 'tokens scored per story', default: String(EVAL_CONTEXT) },
+  ...engineFlags,
+} satisfies Record<string, FlagSpec>;
+
+export const infoFlags = {
+  model: common.model,
+  ctx: { ...common.ctx, help: 'context positions the memory estimate plans for' },
+  json: common.json,
+} satisfies Record<string, FlagSpec>;
+
+/**
+ * -m MODEL: a path, or the name of a model the package ships (`-m stories260K` from any directory). An
+ * existing path wins over a bundled name.
+ */
+export function modelPath(arg: string): string {
+  return !existsSync(arg) && isBundledModel(arg) ? bundledModelPath(arg.replace(/\.gguf$/, '') as (typeof BUNDLED_MODELS)[number]) : arg;
+}
+
+export function modeFor(f: ParsedFlags, model: LoadedModel): EngineMode {
+  return typeof f.mode === 'string' ? (f.mode as EngineMode) : defaultMode(model); // createEngine checks the name
+}
 
 /** -t N | auto (default auto: every core; results are the same for any count). */
 export function threadsFor(f: ParsedFlags): number | 'auto' {
@@ -37,7 +96,7 @@ export function engineThreads(engine: object): number {
 
 export function requireModel(f: ParsedFlags): LoadedModel {
   if (typeof f.model !== 'string') throw new UsageError('-m MODEL is required');
-  return loadModelFromPath(f.model);
+  return loadModelFromPath(modelPath(f.model));
 }
 
 function tokenizerFor(f: ParsedFlags, model: LoadedModel): Tokenizer {
@@ -60,17 +119,10 @@ function write(stream: NodeJS.WriteStream, data: string | Uint8Array): void {
 }
 
 export async function generateCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, {
-    ...common,
-    prompt: { names: ['-p', '--prompt'], kind: 'string' },
-    maxTokens: { names: ['-n', '--n-predict'], kind: 'number' },
-    temp: { names: ['--temp'], kind: 'number' },
-    topP: { names: ['--top-p'], kind: 'number' },
-    seed: { names: ['-s', '--seed'], kind: 'number' },
-  });
+  const f = parseFlags(argv, generateFlags);
   const model = requireModel(f);
   const tokenizer = tokenizerFor(f, model);
-  const mode = (f.mode as string | undefined) ?? model.quantized?.mode ?? 'float32';
+  const mode = modeFor(f, model);
   const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, model.config.contextLength), threads: threadsFor(f) });
   // As in llama.cpp, -n -1 generates until EOS or a full context.
   const n = (f.maxTokens as number | undefined) ?? 256;
@@ -94,7 +146,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
 }
 
 export async function evalCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { ...common, text: { names: ['--text', '-f', '--file'], kind: 'string' }, stories: { names: ['--stories'], kind: 'number' } });
+  const f = parseFlags(argv, evalFlags);
   const model = requireModel(f);
   const tokenizer = tokenizerFor(f, model);
   if (typeof f.text !== 'string') throw new UsageError('--text FILE is required');
@@ -105,7 +157,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     stories = stories.slice(0, n);
   }
   if (stories.length === 0) throw new UsageError(`${f.text} holds no stories`);
-  const mode = (f.mode as string | undefined) ?? model.quantized?.mode ?? 'float32';
+  const mode = modeFor(f, model);
   const engine = await createEngine(mode, model, { maxPositions: contextFor(f, model.config, EVAL_CONTEXT), threads: threadsFor(f) });
   const json = f.json === true;
   const tty = !json && process.stderr.isTTY === true;
@@ -137,7 +189,7 @@ function formatBytes(n: number): string {
 }
 
 export async function infoCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { model: common.model, ctx: common.ctx, json: common.json });
+  const f = parseFlags(argv, infoFlags);
   const model = requireModel(f);
   const c = model.config;
   const ctx = contextFor(f, c, c.contextLength);

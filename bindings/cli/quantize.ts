@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { type FlagSpec, UsageError, parseFlags } from './args.js';
 import { loadModelFromPath, readBytes } from './node-files.js';
+import { modelPath } from './commands.js';
 import { collectHessians, sampleCalibrationSequences } from '../model/integer/calibrate.js';
 import { quantizeLlama } from '../model/integer/quantize-model.js';
 import { saveQuantizedGguf } from '../model/integer/quantized-gguf.js';
@@ -13,16 +14,16 @@ import { splitStories } from '../model/evaluate.js';
 import { parseGguf } from '../formats/gguf.js';
 import type { WeightBits } from '../quant/weights.js';
 
-const flags: Record<string, FlagSpec> = {
-  model: { names: ['-m', '--model'], kind: 'string' },
-  out: { names: ['-o', '--output'], kind: 'string' },
-  bits: { names: ['--bits'], kind: 'number' },
-  actBits: { names: ['--act-bits'], kind: 'number' },
-  sparsity: { names: ['--sparsity'], kind: 'number' },
-  calib: { names: ['--calib'], kind: 'string' },
-  sequences: { names: ['--calib-sequences'], kind: 'number' },
-  json: { names: ['--json'], kind: 'boolean' },
-};
+export const quantizeFlags = {
+  model: { names: ['-m', '--model'], kind: 'string', value: 'MODEL', required: true, help: 'the float model to quantize (a path or a bundled model name)' },
+  out: { names: ['-o', '--output'], kind: 'string', value: 'OUT', required: true, help: 'the GGUF file to write' },
+  bits: { names: ['--bits'], kind: 'number', value: '8|7|6|4', required: true, help: 'weight bits (GPTQ + smoothing below 8)' },
+  actBits: { names: ['--act-bits'], kind: 'number', value: '8|6|4', help: 'activation bits', default: '8' },
+  sparsity: { names: ['--sparsity'], kind: 'number', value: 'S', help: 'fraction of weight blocks pruned for the block-sparse kernels (--bits 8 or 4)', default: '0' },
+  calib: { names: ['--calib'], kind: 'string', value: 'TEXT', help: 'calibration text file (stories separated by <|endoftext|>)', default: 'sequences the float model samples itself' },
+  sequences: { names: ['--calib-sequences'], kind: 'number', help: 'calibration sequences', default: '32' },
+  json: { names: ['--json'], kind: 'boolean', help: 'print one JSON object on stdout' },
+} satisfies Record<string, FlagSpec>;
 
 /** One line of progress on a terminal, rewritten in place; nothing when stderr is not a terminal. */
 function progress(enabled: boolean): (stage: string, done: number, total: number) => void {
@@ -35,7 +36,7 @@ function progress(enabled: boolean): (stage: string, done: number, total: number
 }
 
 export async function quantizeCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, flags);
+  const f = parseFlags(argv, quantizeFlags);
   if (typeof f.model !== 'string') throw new UsageError('-m MODEL is required');
   if (typeof f.out !== 'string') throw new UsageError('-o OUT is required');
   const bits = f.bits as number | undefined;
@@ -51,7 +52,8 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
   const show = progress(!json && process.stderr.isTTY === true);
   const started = performance.now();
 
-  const model = loadModelFromPath(f.model);
+  const path = modelPath(f.model);
+  const model = loadModelFromPath(path);
   const mode = `w${bits}a${actBits}`;
   let hessians;
   let calibration: string | undefined;
@@ -76,7 +78,7 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
   }
   const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, activationBits: actBits, clip: 'mse', hessians, smooth: hessians !== undefined, sparsity });
   show('quantizing', 1, 1);
-  const source = model.format === 'gguf' ? parseGguf(readBytes(f.model), f.model) : undefined;
+  const source = model.format === 'gguf' ? parseGguf(readBytes(path), path) : undefined;
   const bytes = saveQuantizedGguf(quantized, { mode, tokenizerMetadata: source?.metadata, calibration });
   writeFileSync(f.out, bytes);
   const seconds = (performance.now() - started) / 1000;

@@ -7,20 +7,40 @@ import type { ChatMessage } from '../chat/template.js';
 import { openAIRoutes } from '../serve/routes.js';
 import { listen } from '../serve/node.js';
 import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
-import { common, contextFor, requireModel, threadsFor } from './commands.js';
+import { common, contextFor, generateFlags, requireModel, threadsFor } from './commands.js';
+import type { EngineMode } from '../model/engines.js';
 import { readBytes } from './node-files.js';
 
-const engineFlags: Record<string, FlagSpec> = {
-  ...common,
-  chatTemplate: { names: ['--chat-template-file'], kind: 'string' },
-};
+/** The flags serve and chat share: the model, its chat template and the engine. */
+const engineFlags = {
+  model: common.model,
+  chatTemplate: { names: ['--chat-template-file'], kind: 'string', value: 'FILE', help: 'a Jinja chat template to use instead of the model file\'s', default: "the GGUF's tokenizer.chat_template, else a plain format" },
+  ctx: common.ctx,
+  mode: common.mode,
+  threads: common.threads,
+} satisfies Record<string, FlagSpec>;
+
+export const serveFlags = {
+  ...engineFlags,
+  port: { names: ['--port'], kind: 'number', help: 'TCP port (0: any free port)', default: '8080' },
+  host: { names: ['--host'], kind: 'string', value: 'HOST', help: 'address to listen on', default: '127.0.0.1' },
+} satisfies Record<string, FlagSpec>;
+
+export const chatFlags = {
+  ...engineFlags,
+  system: { names: ['--system'], kind: 'string', value: 'TEXT', help: 'a system message that starts the conversation' },
+  maxTokens: { names: ['-n', '--n-predict'], kind: 'number', help: 'tokens per answer at most; -1 until the end of the turn', default: '-1' },
+  temp: generateFlags.temp,
+  topP: generateFlags.topP,
+  seed: generateFlags.seed,
+} satisfies Record<string, FlagSpec>;
 
 async function engineFor(f: ParsedFlags): Promise<ChatEngine> {
   const model = requireModel(f);
   if (!model.tokenizer) throw new UsageError(`${model.file} carries no vocabulary (serve and chat need a GGUF with its tokenizer)`);
   const chatTemplate = typeof f.chatTemplate === 'string' ? new TextDecoder().decode(readBytes(f.chatTemplate)) : undefined;
   return createChatEngine(model, {
-    mode: f.mode as string | undefined,
+    mode: typeof f.mode === 'string' ? (f.mode as EngineMode) : undefined, // createEngine checks the name
     maxPositions: contextFor(f, model.config, model.config.contextLength),
     threads: threadsFor(f),
     chatTemplate,
@@ -28,7 +48,7 @@ async function engineFor(f: ParsedFlags): Promise<ChatEngine> {
 }
 
 export async function serveCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { ...engineFlags, port: { names: ['--port'], kind: 'number' }, host: { names: ['--host'], kind: 'string' } });
+  const f = parseFlags(argv, serveFlags);
   const port = (f.port as number | undefined) ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${port} must be an integer in 0..65535`);
   const host = (f.host as string | undefined) ?? '127.0.0.1';
@@ -52,14 +72,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
 }
 
 export async function chatCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, {
-    ...engineFlags,
-    system: { names: ['--system'], kind: 'string' },
-    maxTokens: { names: ['-n', '--n-predict'], kind: 'number' },
-    temp: { names: ['--temp'], kind: 'number' },
-    topP: { names: ['--top-p'], kind: 'number' },
-    seed: { names: ['-s', '--seed'], kind: 'number' },
-  });
+  const f = parseFlags(argv, chatFlags);
   const engine = await engineFor(f);
   const n = (f.maxTokens as number | undefined) ?? -1;
   if (!(Number.isInteger(n) && n >= 1) && n !== -1) throw new UsageError(`-n ${n} must be a positive integer or -1`);

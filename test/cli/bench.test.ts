@@ -37,7 +37,7 @@ describe('dyadic bench', () => {
   });
 
   it('prints llama-bench\'s table: model, size, params, backend, threads, test, t/s as mean ± sd', () => {
-    const r = run('-m', gguf, '-p', '16', '-n', '8', '-r', '2');
+    const r = run('-m', gguf, '--mode', 'float32', '-p', '16', '-n', '8', '-r', '2');
     expect(r.code, r.err).toBe(0);
     const lines = r.out.trim().split('\n');
     expect(lines[0]).toMatch(/^\| model +\| size +\| params +\| backend +\| threads +\| test +\| +t\/s \|$/);

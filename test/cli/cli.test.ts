@@ -22,21 +22,21 @@ beforeAll(() => {
 });
 
 describe('dyadic generate', () => {
-  it('prints exactly run.c greedy output from stories260K.gguf, stats on stderr', () => {
-    const r = run('generate', '-m', gguf, '-n', '200', '--temp', '0');
+  it('prints exactly run.c greedy output from stories260K.gguf with --mode float32, stats on stderr', () => {
+    const r = run('generate', '-m', gguf, '-n', '200', '--temp', '0', '--mode', 'float32');
     expect(r.code).toBe(0);
     expect(r.out).toBe(greedy200 + '\n');
     expect(r.err).toMatch(/200 tokens, [\d.]+ tokens\/s \(first token excluded\), mode float32, backend js/);
   });
 
   it('prints the same from stories260K.bin + tok512.bin', () => {
-    const r = run('generate', '-m', modelsDir + 'stories260K.bin', '-z', modelsDir + 'tok512.bin', '-n', '200', '--temp', '0');
+    const r = run('generate', '-m', modelsDir + 'stories260K.bin', '-z', modelsDir + 'tok512.bin', '-n', '200', '--temp', '0', '--mode', 'float32');
     expect(r.code).toBe(0);
     expect(r.out).toBe(greedy200 + '\n');
   });
 
   it('--json gives text, tokens, tokensPerSecond and mode; sampling is reproducible with --seed', () => {
-    const j = JSON.parse(run('generate', '-m', gguf, '-n', '200', '--temp', '0', '--json').out);
+    const j = JSON.parse(run('generate', '-m', gguf, '-n', '200', '--temp', '0', '--mode', 'float32', '--json').out);
     expect(j).toEqual({ text: greedy200, tokens: expect.any(Array), tokensPerSecond: expect.any(Number), mode: 'float32' });
     expect(j.tokens).toHaveLength(200);
     expect(j.tokensPerSecond).toBeGreaterThan(0);
@@ -49,7 +49,7 @@ describe('dyadic generate', () => {
   });
 
   it('-n -1 runs until the context is full', () => {
-    const j = JSON.parse(run('generate', '-m', gguf, '-n', '-1', '-c', '40', '--temp', '0', '--json').out);
+    const j = JSON.parse(run('generate', '-m', gguf, '-n', '-1', '-c', '40', '--temp', '0', '--mode', 'float32', '--json').out);
     expect(j.tokens).toHaveLength(40);
     expect(greedy200.startsWith(j.text)).toBe(true);
   });
@@ -79,7 +79,7 @@ describe('dyadic generate', () => {
     // Whatever engine the start script picks, it runs the CLI on the bundled model; run its arguments.
     const pkg = JSON.parse(readFileSync(repoRoot + 'package.json', 'utf8'));
     const [node, script, ...args] = (pkg.scripts.start as string).split(/\s+/);
-    expect([node, script, args[0], ...args.slice(1, 3)]).toEqual(['node', 'dist/cli/main.js', 'generate', '-m', 'models/stories260K.gguf']);
+    expect([node, script, args[0], ...args.slice(1, 3)]).toEqual(['node', 'dist/cli/main.js', 'generate', '-m', 'stories260K']);
     const r = run(...args, '-n', '40', '--seed', '7');
     expect(r.code).toBe(0);
     expect(r.out.trim().length).toBeGreaterThan(20);
@@ -88,7 +88,7 @@ describe('dyadic generate', () => {
 
 describe('dyadic eval', () => {
   it('--json mean NLL over 2 stories equals the float64 oracle (protocol: BOS, <= 512 tokens, fresh cache)', () => {
-    const r = run('eval', '-m', gguf, '--text', devText, '--stories', '2', '--json');
+    const r = run('eval', '-m', gguf, '--text', devText, '--stories', '2', '--mode', 'float32', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     const m = loadModel({ bytes: readModelFile('stories260K.gguf'), file: 'stories260K.gguf' });
@@ -105,7 +105,7 @@ describe('dyadic eval', () => {
   });
 
   it('prints NLL and perplexity as text, timing on stderr', () => {
-    const r = run('eval', '-m', modelsDir + 'stories260K.bin', '-z', modelsDir + 'tok512.bin', '--text', devText, '--stories', '1');
+    const r = run('eval', '-m', modelsDir + 'stories260K.bin', '-z', modelsDir + 'tok512.bin', '--text', devText, '--stories', '1', '--mode', 'float32');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^mean NLL \d\.\d{4} nats\/token, perplexity \d+\.\d{4} over \d+ tokens in 1 stories\n$/);
     expect(r.err).toMatch(/tokens\/s, mode float32/);

@@ -4,6 +4,7 @@
 // DI-Norm; the token embedding becomes int16 rows with a per-row dyadic scale, which seeds the int32
 // residual stream with 15 significant bits.
 import type { LlamaConfig } from '../config.js';
+import { InvalidInputError } from '../../formats/errors.js';
 import type { LlamaWeights } from '../weights.js';
 import { dequantizeMatrix, quantizeMatrix, type ClipMethod, type QuantizedMatrix, type WeightBits } from '../../quant/weights.js';
 import { quantizeGamma, type NormGamma } from '../../ops/norm.js';
@@ -97,7 +98,7 @@ function quantizeEmbedding(e: Float32Array, vocab: number, dim: number): Quantiz
 export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeOptions): QuantizedLlama {
   const aBits = o.activationBits ?? 8;
   if (!Number.isInteger(aBits) || aBits < 2 || aBits > 8) throw new RangeError(`dyadic quantize: activation bits must be 2..8, got ${aBits}`);
-  if (config.qkvBias) throw new RangeError('dyadic quantize: Q/K/V biases (Qwen2) are not supported by the integer model yet');
+  if (config.qkvBias) throw new InvalidInputError('Q/K/V biases (Qwen2) are not supported by the integer model yet; run it with --mode float32');
   const { dim, hiddenDim, nHeads, nKvHeads, headDim, vocabSize } = config;
   const q = nHeads * headDim;
   const kv = nKvHeads * headDim;
