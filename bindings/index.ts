@@ -37,6 +37,7 @@ export type { LlamaWeights, LayerWeights } from './model/weights.js';
 export type { LanguageModel, Logits } from './model/language-model.js';
 export { FloatLlama, type FloatLlamaOptions } from './model/float-llama.js';
 export { createEngine, createSampler, registerEngine, engineModes, type EngineMode, type EngineFactory, type EngineOptions } from './model/engines.js';
+export { defaultMode } from './model/default-mode.js';
 export { generate, generateSteps, type GenerateOptions, type GenerateResult, type TokenSampler } from './model/generate.js';
 export { evaluate, splitStories, scoreTokens, negativeLogLikelihood, type EvalResult } from './model/evaluate.js';
 export { Sampler, argmax, type SamplerOptions } from './sampling/sampler.js';

@@ -2,15 +2,16 @@
 // queue so that requests made at the same time run one after another on the one KV cache (never
 // interleaving their tokens). Every host (Node server, Worker, web page) builds one of these.
 import { InvalidInputError } from '../formats/errors.js';
-import { createEngine, type EngineOptions } from '../model/engines.js';
+import { createEngine, type EngineMode, type EngineOptions } from '../model/engines.js';
+import { defaultMode } from '../model/default-mode.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { LoadedModel } from '../model/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { ChatFormat } from './template.js';
 
 export interface ChatEngineOptions extends EngineOptions {
-  /** Numerics (default: the file's own mode if dyadic quantized it, else w8a8). */
-  mode?: string;
+  /** Numerics (default: defaultMode(model): the file's own mode if quantized, else w8a8). */
+  mode?: EngineMode;
   /** The model's name in answers (default: the file name without directories). */
   id?: string;
   /** A Jinja chat template to use instead of the file's `tokenizer.chat_template` ('' for the plain fallback). */
@@ -62,7 +63,7 @@ export class ChatEngine {
 /** Builds the engine of `mode` for a loaded model that carries its tokenizer. */
 export async function createChatEngine(loaded: LoadedModel, options: ChatEngineOptions = {}): Promise<ChatEngine> {
   if (!loaded.tokenizer) throw new InvalidInputError(`${loaded.file} carries no vocabulary: a chat engine needs the model's tokenizer`);
-  const model = await createEngine(options.mode ?? loaded.quantized?.mode ?? 'w8a8', loaded, options);
+  const model = await createEngine(options.mode ?? defaultMode(loaded), loaded, options);
   const format = await ChatFormat.create(loaded.tokenizer, options.chatTemplate ?? loaded.chatTemplate);
   return new ChatEngine(model, loaded.tokenizer, format, options.id ?? loaded.file.split(/[\\/]/).pop()!);
 }
