@@ -27,7 +27,7 @@ export function commandHelp(name: string, command: CommandSpec): string {
     const label = flagLabel(spec);
     const extra = spec.required ? ' (required)' : spec.default !== undefined ? ` (default: ${spec.default})` : '';
     const text = (spec.help ?? '') + extra;
-    lines.push(label.length + 2 < WIDTH ? `  ${label.padEnd(WIDTH - 2)}${text}` : `  ${label}\n${' '.repeat(WIDTH)}${text}`);
+    lines.push(label.length + 4 <= WIDTH ? `  ${label.padEnd(WIDTH - 2)}${text}` : `  ${label}\n${' '.repeat(WIDTH)}${text}`);
   }
   lines.push(`  ${'-h, --help'.padEnd(WIDTH - 2)}this help`);
   if (command.notes?.length) lines.push('', ...command.notes);

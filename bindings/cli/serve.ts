@@ -11,6 +11,10 @@ import { common, contextFor, generateFlags, requireModel, threadsFor } from './c
 import type { EngineMode } from '../model/engines.js';
 import { readBytes } from './node-files.js';
 
+/** dyadic chat's sampling defaults (llama.cpp's chat defaults). */
+const CHAT_TEMPERATURE = 0.8;
+const CHAT_TOP_P = 0.95;
+
 /** The flags serve and chat share: the model, its chat template and the engine. */
 const engineFlags = {
   model: common.model,
@@ -30,9 +34,9 @@ export const chatFlags = {
   ...engineFlags,
   system: { names: ['--system'], kind: 'string', value: 'TEXT', help: 'a system message that starts the conversation' },
   maxTokens: { names: ['-n', '--n-predict'], kind: 'number', help: 'tokens per answer at most; -1 until the end of the turn', default: '-1' },
-  temp: generateFlags.temp,
-  topP: generateFlags.topP,
-  seed: generateFlags.seed,
+  temp: { ...generateFlags.temp, default: String(CHAT_TEMPERATURE) },
+  topP: { ...generateFlags.topP, default: String(CHAT_TOP_P) },
+  seed: { ...generateFlags.seed, default: 'random' },
 } satisfies Record<string, FlagSpec>;
 
 async function engineFor(f: ParsedFlags): Promise<ChatEngine> {
@@ -96,8 +100,8 @@ export async function chatCommand(argv: string[]): Promise<void> {
       try {
         const stream = chat(engine, messages, {
           maxTokens: n === -1 ? undefined : n,
-          temperature: (f.temp as number | undefined) ?? 0.8,
-          topP: (f.topP as number | undefined) ?? 0.95,
+          temperature: (f.temp as number | undefined) ?? CHAT_TEMPERATURE,
+          topP: (f.topP as number | undefined) ?? CHAT_TOP_P,
           seed,
           signal: answering.signal,
         });
