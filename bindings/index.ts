@@ -54,3 +54,4 @@ export { IntegerSampler, type IntegerSamplerOptions } from './sampling/integer-s
 export { ChatFormat, parseMessages, END_OF_TURN_TOKENS, PLAIN_STOP, type ChatMessage } from './chat/template.js';
 export { ChatEngine, createChatEngine, type ChatEngineOptions } from './chat/engine.js';
 export { chat, complete, TextStream, type CompletionOptions, type FinishReason } from './chat/complete.js';
+export { openAIRoutes, DEFAULT_COMPLETION_TOKENS, type RequestRecord, type RoutesOptions } from './serve/routes.js';

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chat, complete, createChatEngine, loadModelFromPath } from '../../dist/entry/node.js';
 import { writeChatModel } from '../helpers/chat-model.js';
+import { stopProcess } from '../../examples/worker/local.mjs';
 import { libraryReference, openAIClientSuite, type RunningServer } from '../helpers/openai-suite.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -28,13 +29,7 @@ async function startServe(): Promise<RunningServer> {
   return {
     baseURL,
     log: () => log,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    stop: () => stopProcess(child),
   };
 }
 

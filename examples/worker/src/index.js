@@ -13,6 +13,10 @@
 //   event: error  data: {"message"}         if generation fails after the stream started
 // A request that cannot be served is answered before streaming: 400 (bad input) or 413 (the model does
 // not fit the isolate's memory), with {"error": message}.
+//
+// The OpenAI-compatible routes of `dyadic serve` are served too, by the same module (openAIRoutes):
+//   GET /v1/models, POST /v1/completions, POST /v1/chat/completions (streamed or not)
+// each request on its own w8a8 engine (see chatEngineFor).
 import {
   loadModel,
   loadRuntime,
@@ -24,6 +28,9 @@ import {
   createSampler,
   generateSteps,
   InvalidInputError,
+  openAIRoutes,
+  ChatEngine,
+  ChatFormat,
 } from 'dyadic';
 import modelBytes from './stories260K.gguf';
 
@@ -153,13 +160,23 @@ async function handleGenerate(request) {
   return new Response(readable, { headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' } });
 }
 
+// The OpenAI routes, each request on an engine of its own (as /generate): workerd drops the work of a
+// request whose client went away without running its cleanup, so an engine shared between requests
+// could stay taken forever; a request's own engine simply goes with it.
+async function chatEngineFor() {
+  const m = model();
+  const engine = await createEngineFor('w8a8', 'auto');
+  return new ChatEngine(engine, m.tokenizer, await ChatFormat.create(m.tokenizer, m.chatTemplate), MODEL_FILE);
+}
+
 export default {
   async fetch(request) {
     const url = new URL(request.url);
+    if (url.pathname.startsWith('/v1/')) return openAIRoutes(chatEngineFor)(request);
     if (url.pathname === '/generate') {
       if (request.method !== 'POST') return json(405, { error: 'use POST /generate with a JSON body' });
       return handleGenerate(request);
     }
-    return json(404, { error: 'not found: POST /generate' });
+    return json(404, { error: 'not found: POST /generate, GET /v1/models, POST /v1/completions, POST /v1/chat/completions' });
   },
 };
