@@ -12,6 +12,7 @@ export { gemm_w4a8_2x4c32, gemm_w6a8_4x4c64, gemm_w7a8_4x4c128, set_tile_scratch
 export { gemm_gwq4_1x4c32, gemm_gwq6_1x4c32, gemm_gwq6_1x4c16, gemm_gwi8_1x4c32, gw_prepare_rows } from "./gemm/groupwise";
 export { gemm_w4a8_2x4c32_fdot, gemm_w6a8_4x4c64_fdot, gemm_w7a8_4x4c128_fdot } from "./gemm/lowbit";
 export { relaxed_dot_probe, relaxed_dot_timing } from "./gemm/fdot";
+export { gemm_peak_2x4 } from "./gemm/peak";
 export { di_exp_rows, exp_params_into } from "./nonlinear/exp";
 export { di_softmax_rows } from "./nonlinear/softmax";
 export { di_norm_rows } from "./nonlinear/norm";
