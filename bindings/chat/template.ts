@@ -2,7 +2,6 @@
 // @huggingface/jinja, the renderer transformers.js uses) or, for a model without one, a plain documented
 // format. Also which tokens end an assistant turn. The renderer is imported when a template is first
 // compiled, so hosts that never chat (or bundles without it) do not need it.
-import type { Template } from '@huggingface/jinja';
 import { InvalidInputError } from '../formats/errors.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
@@ -53,8 +52,16 @@ export function parseMessages(value: unknown): ChatMessage[] {
   });
 }
 
+/**
+ * What ChatFormat uses of a compiled template (@huggingface/jinja's Template). Declared here so dyadic's
+ * published declarations do not import the renderer's, which do not type-check under NodeNext.
+ */
+export interface CompiledTemplate {
+  render(context: Record<string, unknown>): string;
+}
+
 export class ChatFormat {
-  private readonly template: Template | undefined;
+  private readonly template: CompiledTemplate | undefined;
   /** Token ids that end the assistant's turn: EOS and whichever END_OF_TURN_TOKENS the vocabulary has. */
   readonly stopTokens: ReadonlySet<number>;
   /** Text that ends the turn (PLAIN_STOP for the plain fallback; none for a template). */
@@ -67,7 +74,7 @@ export class ChatFormat {
   constructor(
     private readonly tokenizer: Tokenizer,
     readonly source?: string,
-    template?: Template,
+    template?: CompiledTemplate,
   ) {
     this.template = source ? template : undefined;
     if (source && !template) throw new InvalidInputError('ChatFormat: compile the template with ChatFormat.create');
@@ -84,7 +91,7 @@ export class ChatFormat {
   static async create(tokenizer: Tokenizer, source?: string): Promise<ChatFormat> {
     if (!source) return new ChatFormat(tokenizer);
     const { Template } = await import('@huggingface/jinja');
-    let template: Template;
+    let template: CompiledTemplate;
     try {
       template = new Template(source);
     } catch (e) {

@@ -38,7 +38,8 @@ export function workerdEntry() {
   return entry.replace(/^\.\//, '');
 }
 
-function listFiles(dir, suffix) {
+/** Every file under `dir` whose name ends with `suffix`. */
+export function listFiles(dir, suffix) {
   const out = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
@@ -67,17 +68,23 @@ export async function startWorker(workerSource, dataModules = {}, { port } = {})
   const dir = mkdtempSync(join(tmpdir(), 'dyadic-workerd-'));
   const entry = workerdEntry();
   writeFileSync(join(dir, 'worker.js'), workerSource.replaceAll(`from 'dyadic'`, `from './${entry}'`));
-  const modules = [`(name = "worker.js", esModule = embed "worker.js")`];
-  for (const file of listFiles(join(root, 'dist'), '.js')) {
-    modules.push(`(name = "${relative(root, file)}", esModule = embed "${relative(dir, file)}")`);
-  }
-  for (const file of listFiles(join(root, 'dist/wasm'), '.wasm')) {
-    modules.push(`(name = "${relative(root, file)}", wasm = embed "${relative(dir, file)}")`);
-  }
+  const modules = [{ name: 'worker.js', kind: 'esModule', file: join(dir, 'worker.js') }];
+  for (const file of listFiles(join(root, 'dist'), '.js')) modules.push({ name: relative(root, file), kind: 'esModule', file });
+  for (const file of listFiles(join(root, 'dist/wasm'), '.wasm')) modules.push({ name: relative(root, file), kind: 'wasm', file });
   // Bare imports of the package's dependencies resolve by module name, as a bundler would inline them.
   const jinja = require.resolve('@huggingface/jinja').replace(/index\.cjs$/, 'index.js');
-  modules.push(`(name = "@huggingface/jinja", esModule = embed "${relative(dir, jinja)}")`);
-  for (const [name, file] of Object.entries(dataModules)) modules.push(`(name = "${name}", data = embed "${relative(dir, file)}")`);
+  modules.push({ name: '@huggingface/jinja', kind: 'esModule', file: jinja });
+  for (const [name, file] of Object.entries(dataModules)) modules.push({ name, kind: 'data', file });
+  return startWorkerd(dir, modules, { port });
+}
+
+/**
+ * Starts workerd on 127.0.0.1:`port` (a free one by default) with `modules`, each { name, kind:
+ * 'esModule' | 'wasm' | 'data', file }, the first the Worker's main module; its config goes into `dir`.
+ * A bare import resolves to the module of that name in the importer's directory.
+ */
+export async function startWorkerd(dir, list, { port } = {}) {
+  const modules = list.map((m) => `(name = "${m.name}", ${m.kind} = embed "${relative(dir, m.file)}")`);
   port ??= await freePort();
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (

@@ -11,6 +11,20 @@ export interface RunningWorker {
 
 export const workerdBinary: () => string = local.workerdBinary;
 export const workerdEntry: () => string = local.workerdEntry;
+/** Every file under `dir` whose name ends with `suffix`. */
+export const listFiles: (dir: string, suffix: string) => string[] = local.listFiles;
+
+/** One module of a workerd Worker: its name (what imports resolve to) and the file it is read from. */
+export interface WorkerdModule {
+  name: string;
+  kind: 'esModule' | 'wasm' | 'data';
+  file: string;
+}
+
+/** Starts workerd with these modules (the first is the Worker's main module), its config written into `dir`. */
+export function startWorkerd(dir: string, modules: WorkerdModule[], options: { port?: number } = {}): Promise<RunningWorker> {
+  return local.startWorkerd(dir, modules, options);
+}
 
 /**
  * Starts workerd serving `workerSource` (an ES module whose `import ... from 'dyadic'` is rewritten to the
