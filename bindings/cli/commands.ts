@@ -5,6 +5,8 @@ import { createEngine, createSampler, engineModes, type EngineMode } from '../mo
 import { defaultMode } from '../model/default-mode.js';
 import { BUNDLED_MODELS, bundledModelPath, isBundledModel } from '../entry/bundled-models.js';
 import { existsSync } from 'node:fs';
+import { nativeKernel, nativeWeightsPlan } from '../model/integer/native-model.js';
+import { integerModelBytes } from '../model/integer/integer-llama.js';
 import { evaluate, splitStories } from '../model/evaluate.js';
 import { generate } from '../model/generate.js';
 import type { LoadedModel } from '../model/load.js';
@@ -199,6 +201,14 @@ export async function infoCommand(argv: string[]): Promise<void> {
   const cache = kvCacheBytes(c, ctx);
   const types = new Map<string, number>();
   for (const t of model.tensors) types.set(t.type, (types.get(t.type) ?? 0) + 1);
+  const mode = defaultMode(model);
+  // Mode native: the kernel of every matrix, and the wasm memory the engine will plan, before any allocation.
+  const native = mode === 'native' && model.reader ? nativeWeightsPlan(model.config, model.reader) : undefined;
+  const nativeBytes = native ? integerModelBytes(native, ctx, 32) : undefined;
+  const kernelOf = (t: { name: string }) => {
+    const info = model.reader?.tensors.get(t.name);
+    return native && info && info.dims.length === 2 && (t.name !== 'token_embd.weight' || model.config.tiedEmbeddings) ? nativeKernel(info.type) : undefined;
+  };
   const info = {
     file: model.file,
     format: model.format,
@@ -207,8 +217,10 @@ export async function infoCommand(argv: string[]): Promise<void> {
     parameters: params,
     storedBytes: stored,
     memory: { float32Weights: weightBytes, kvCache: cache, contextPositions: ctx, total: weightBytes + cache },
+    defaultMode: mode,
+    ...(nativeBytes ? { nativeMemory: { ...nativeBytes, fileBytes: stored } } : {}),
     tensorTypes: Object.fromEntries(types),
-    tensors: model.tensors,
+    tensors: model.tensors.map((t) => ({ ...t, ...(kernelOf(t) ? { kernel: kernelOf(t) } : {}) })),
     modes: engineModes(),
   };
   if (f.json === true) {
@@ -223,10 +235,13 @@ export async function infoCommand(argv: string[]): Promise<void> {
     `output        ${c.tiedEmbeddings ? 'tied to the token embedding' : 'separate matrix'}${c.qkvBias ? '; QKV biases' : ''}`,
     `parameters    ${params.toLocaleString('en-US')} (${formatBytes(stored)} stored; types ${[...types].map(([t, n]) => `${t} x${n}`).join(', ')})`,
     `memory        ${formatBytes(weightBytes + cache)} for the float32 reference: weights ${formatBytes(weightBytes)} + KV cache ${formatBytes(cache)} at ${ctx} positions`,
-    `modes         ${engineModes().join(', ')}`,
+    ...(nativeBytes
+      ? [`native        ${formatBytes(nativeBytes.total)} of wasm memory for mode native: weights ${formatBytes(nativeBytes.weights)} (stored ${formatBytes(stored)}) + KV cache ${formatBytes(nativeBytes.kvCache)} + activations ${formatBytes(nativeBytes.activations)}`]
+      : []),
+    `modes         ${engineModes().join(', ')} (default ${mode})`,
     '',
     'tensors:',
-    ...model.tensors.map((t) => `  ${t.name.padEnd(32)} ${t.type.padEnd(5)} [${t.shape.join(', ')}]`),
+    ...model.tensors.map((t) => `  ${t.name.padEnd(32)} ${t.type.padEnd(6)} [${t.shape.join(', ')}]${kernelOf(t) ? `  ${kernelOf(t)}` : ''}`),
   ];
   write(process.stdout, lines.join('\n') + '\n');
 }

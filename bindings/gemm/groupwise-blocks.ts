@@ -90,14 +90,22 @@ export interface DecodedRow {
   sm: Float64Array;
 }
 
+/** Sink for scale writes when only codes are wanted (writes to a typed array past its end are dropped). */
+const NO_SCALES = new Float64Array(0);
+
 export function newDecodedRow(f: GroupwiseFormat, K: number): DecodedRow {
   return { codes: new Int16Array(K), sd: new Float64Array(K / f.G), sm: new Float64Array(K / f.G) };
 }
 
-/** Decodes the K elements of one row starting at byte `at` of `src` into `out`. */
-export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: number, out: DecodedRow): void {
-  const { codes, sd, sm } = out;
-  const h = (i: number) => halfToFloat(src[i] | (src[i + 1] << 8));
+/**
+ * Decodes the K elements of one row starting at byte `at` of `src` into `out`. With codesOnly, only the
+ * codes are written, in integer arithmetic (the embedding lookup at inference; sd and sm stay untouched).
+ */
+export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: number, out: DecodedRow, codesOnly = false): void {
+  const { codes } = out;
+  const sd = codesOnly ? NO_SCALES : out.sd;
+  const sm = codesOnly ? NO_SCALES : out.sm;
+  const h = (i: number) => (codesOnly ? 0 : halfToFloat(src[i] | (src[i + 1] << 8)));
   const nb = K / f.blockSize;
   for (let b = 0; b < nb; b++, at += f.blockBytes) {
     const y = b * f.blockSize; // first element of the block

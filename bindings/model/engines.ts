@@ -4,7 +4,7 @@ import { InvalidInputError } from '../formats/errors.js';
 import type { LoadedModel } from './load.js';
 import type { LanguageModel } from './language-model.js';
 import { FloatLlama } from './float-llama.js';
-import { createIntegerEngine, INTEGER_MODE_NAMES } from './integer/engine.js';
+import { createIntegerEngine, createNativeEngine, INTEGER_MODE_NAMES } from './integer/engine.js';
 import type { IntegerMode } from './integer/quantize-model.js';
 import { IntegerLlama } from './integer/integer-llama.js';
 import { Sampler, type SamplerOptions } from '../sampling/sampler.js';
@@ -23,13 +23,14 @@ export interface EngineOptions {
  * string from outside (a flag, a request body) is checked at run time: an unknown mode throws
  * InvalidInputError naming the available ones.
  */
-export type EngineMode = 'float32' | 'float' | IntegerMode;
+export type EngineMode = 'float32' | 'float' | IntegerMode | 'native';
 
 export type EngineFactory = (model: LoadedModel, options: EngineOptions) => LanguageModel | Promise<LanguageModel>;
 
 const engines = new Map<string, EngineFactory>([
   ['float32', (m, o) => new FloatLlama(m.config, m.weights, { maxPositions: o.maxPositions })],
   ...INTEGER_MODE_NAMES.map((mode): [string, EngineFactory] => [mode, (m, o) => createIntegerEngine(mode, m, o)]),
+  ['native', (m, o) => createNativeEngine(m, o)],
 ]);
 
 export function registerEngine(mode: string, factory: EngineFactory): void {

@@ -43,9 +43,19 @@ export function ggufConfig(g: GgufFile): LlamaConfig {
   );
 }
 
+/** Checks every tensor the model needs is present with its shape (no decoding). */
+export function ggufWeightShapes(g: GgufFile, c: LlamaConfig): void {
+  ggufWeightsWith(g, c, false);
+}
+
 export function ggufWeights(g: GgufFile, c: LlamaConfig): LlamaWeights {
+  return ggufWeightsWith(g, c, true)!;
+}
+
+function ggufWeightsWith(g: GgufFile, c: LlamaConfig, decode: boolean): LlamaWeights | undefined {
   const q = c.nHeads * c.headDim;
   const kv = c.nKvHeads * c.headDim;
+  const none = new Float32Array(0);
   // GGUF lists dims innermost first: a [out][in] matrix is stored with dims [in, out].
   const tensor = (name: string, dims: number[]) => {
     const t = g.tensors.get(name);
@@ -54,7 +64,7 @@ export function ggufWeights(g: GgufFile, c: LlamaConfig): LlamaWeights {
     if (shape.length !== dims.length || shape.some((d, i) => d !== dims[i])) {
       throw new ModelFormatError(g.file, `tensor "${name}" has shape [${t.dims.join(', ')}], expected [${dims.join(', ')}]`);
     }
-    return ggufTensorF32(g, name);
+    return decode ? ggufTensorF32(g, name) : none;
   };
   const tokenEmbedding = tensor('token_embd.weight', [c.dim, c.vocabSize]);
   const layers = [];
@@ -81,6 +91,7 @@ export function ggufWeights(g: GgufFile, c: LlamaConfig): LlamaWeights {
     finalNorm: tensor('output_norm.weight', [c.dim]),
     output: c.tiedEmbeddings ? tokenEmbedding : tensor('output.weight', [c.dim, c.vocabSize]),
   };
+  if (!decode) return undefined;
   validateWeights(c, w, g.file);
   return w;
 }

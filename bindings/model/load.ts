@@ -12,7 +12,8 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { isQuantizedGguf, loadQuantizedGguf } from './integer/quantized-gguf.js';
 import { dequantizeLlama, type QuantizedLlama } from './integer/quantize-model.js';
 import type { LlamaConfig } from './config.js';
-import { ggufConfig, ggufWeights } from './from-gguf.js';
+import { ggufConfig, ggufWeights, ggufWeightShapes } from './from-gguf.js';
+import type { TensorReader } from './integer/native-model.js';
 import type { LlamaWeights } from './weights.js';
 
 export type ModelFormat = 'gguf' | 'llama2c' | 'safetensors';
@@ -38,6 +39,8 @@ export interface LoadedModel {
   readonly chatTemplate?: string;
   /** Present when the file was written by `dyadic quantize`: the integer model and its mode. */
   readonly quantized?: { model: QuantizedLlama; mode: string };
+  /** GGUF files: the tensors as stored, read one at a time (mode native packs from these, no float copy). */
+  readonly reader?: TensorReader;
 }
 
 export interface ByteSource {
@@ -103,7 +106,6 @@ function fromGguf(g: GgufFile): LoadedModel {
   const config = ggufConfig(g);
   // A file dyadic quantized: integer tensors, and float weights recovered from them for the float path.
   const quantized = isQuantizedGguf(g) ? loadQuantizedGguf(g, config) : undefined;
-  const weights = quantized ? dequantizeLlama(quantized.model) : ggufWeights(g, config);
   const tensors = [...g.tensors.values()].map((t) => ({ name: t.name, shape: [...t.dims].reverse(), type: tensorTypeName(t.type), bytes: t.byteSize }));
   const tokenizer = g.metadata.has('tokenizer.ggml.tokens') ? tokenizerFromGguf(g) : undefined;
   if (tokenizer && tokenizer.vocabSize !== config.vocabSize) {
@@ -111,7 +113,25 @@ function fromGguf(g: GgufFile): LoadedModel {
   }
   const template = g.metadata.get('tokenizer.chat_template');
   const chatTemplate = typeof template === 'string' ? template : undefined;
-  return { file: g.file, format: 'gguf', config, weights, tensors, tokenizer, quantized, chatTemplate };
+  // The float32 weights are made only when something asks for them (the float32 reference and the
+  // per-channel modes): mode native never does.
+  let weights: LlamaWeights | undefined;
+  const reader: TensorReader = {
+    file: g.file,
+    tensors: g.tensors,
+    read: (name) => {
+      const t = g.tensors.get(name);
+      if (!t) throw new ModelFormatError(g.file, `missing tensor "${name}"`);
+      return g.bytes.subarray(t.offset, t.offset + t.byteSize);
+    },
+  };
+  if (!quantized) ggufWeightShapes(g, config); // shape errors at load, as before
+  return {
+    file: g.file, format: 'gguf', config, tensors, tokenizer, quantized, reader, chatTemplate,
+    get weights() {
+      return (weights ??= quantized ? dequantizeLlama(quantized.model) : ggufWeights(g, config));
+    },
+  };
 }
 
 /** The ids config.json gives BOS and EOS (EOS may be a list; the first is the one generation stops at). */

@@ -7,6 +7,7 @@ import type { BuildChoice } from '../../runtime/features.js';
 import type { LoadedModel } from '../load.js';
 import { IntegerLlama } from './integer-llama.js';
 import { INTEGER_MODES, quantizeLlama, type IntegerMode, type QuantizedLlama } from './quantize-model.js';
+import { nativeWeights } from './native-model.js';
 
 export interface IntegerEngineOptions {
   maxPositions?: number;
@@ -56,3 +57,20 @@ export function quantizeForMode(mode: IntegerMode, model: LoadedModel): Quantize
 }
 
 export const INTEGER_MODE_NAMES = Object.keys(INTEGER_MODES) as IntegerMode[];
+
+/**
+ * Mode native: the file's block-type tensors run at their stored precision on the group-wise kernels, read
+ * from the file one tensor at a time while the engine is planned (no float copy of any block matrix).
+ */
+export async function createNativeEngine(model: LoadedModel, o: IntegerEngineOptions = {}): Promise<IntegerLlama> {
+  if (!model.reader) throw new InvalidInputError(`${model.file} is not a GGUF file of llama.cpp block types; mode native runs those`);
+  if (model.quantized) throw new InvalidInputError(`${model.file} is quantized by dyadic as ${model.quantized.mode}; run it with --mode ${model.quantized.mode}`);
+  const weights = nativeWeights(model.config, model.reader);
+  const runtime = await loadRuntime({ build: o.build, memoryLimitBytes: o.memoryLimitBytes, threads: o.threads });
+  try {
+    return new IntegerLlama(runtime, weights, 'native', { maxPositions: o.maxPositions });
+  } catch (e) {
+    runtime.close();
+    throw e;
+  }
+}

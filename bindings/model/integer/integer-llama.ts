@@ -7,13 +7,19 @@
 // Row formats: "int8 row" = int8 values with per-row (m, k, z), real = m / 2^k * (q - z);
 // the residual stream x is int32 with per-row (m, k), real = x * m / 2^k, |x| < 2^30.
 import type { DyadicRuntime } from '../../runtime/instance.js';
-import { packWeights, blockK, type PackedWeights } from '../../gemm/pack.js';
+import { packWeights, blockK, type PackedWeights, type WeightBits } from '../../gemm/pack.js';
 import { runGemm, splitScratchBytes } from '../../gemm/parallel.js';
 import { packBlockCsr } from '../../sparse/pack.js';
 import { SparseLinear } from '../../sparse/spmm.js';
 import { toDyadicShared } from '../../quant/dyadic.js';
-import type { QuantizedMatrix } from '../../quant/weights.js';
 import type { QuantizedLlama } from './quantize-model.js';
+import { packGroupwise, groupwiseBytes, type GroupwiseWeights } from '../../gemm/groupwise-pack.js';
+import { runGroupwise, groupwiseScratchBytes } from '../../gemm/groupwise.js';
+import {
+  blockEmbeddingRow, isBlockEmbedding, isBlockMatrix, newEmbeddingScratch,
+  type BlockEmbedding, type IntegerWeights, type LinearWeights, type LinearShape, type WeightShapes,
+} from './native-model.js';
+import type { DecodedRow } from '../../gemm/groupwise-blocks.js';
 import type { LanguageModel } from '../language-model.js';
 import { checkStep } from '../language-model.js';
 import { InvalidInputError } from '../../formats/errors.js';
@@ -38,8 +44,9 @@ interface RowsI8 {
 }
 
 /**
- * One linear layer planned on the runtime: dense packed weights (assembly/gemm/) or block-CSR
- * (assembly/sparse/), both ending in epilogue stage 1, so the rest of the graph does not tell them apart.
+ * One linear layer planned on the runtime: dense packed weights (assembly/gemm/), group-wise block weights
+ * (assembly/gemm/groupwise.ts) or block-CSR (assembly/sparse/), all ending in epilogue stage 1, so the rest
+ * of the graph does not tell them apart.
  */
 interface Linear {
   readonly N: number;
@@ -51,18 +58,25 @@ interface Linear {
   readonly shift: number;
   readonly dense?: PackedWeights;
   readonly sparse?: SparseLinear;
+  readonly groupwise?: GroupwiseWeights;
+  /** The kernel export that runs it (for `info` and tests). */
+  readonly kernel: string;
 }
 
-function planLinear(runtime: DyadicRuntime, q: QuantizedMatrix, name: string): Linear {
+function planLinear(runtime: DyadicRuntime, q: LinearWeights, name: string): Linear {
+  if (isBlockMatrix(q)) {
+    const gw = packGroupwise(runtime, q.type, q.read(), q.rows, q.cols, name);
+    return { N: gw.N, Kp: gw.Kp, Np: gw.Np, scale: gw.scale, shift: gw.shift, groupwise: gw, kernel: gw.kernel };
+  }
   if (!q.sparseBlock) {
     const dense = packWeights(runtime, q.values, { N: q.rows, K: q.cols, bits: q.bits, scale: q.scales });
-    return { N: dense.N, Kp: dense.Kp, Np: dense.Np, scale: dense.scale, shift: dense.shift, dense };
+    return { N: dense.N, Kp: dense.Kp, Np: dense.Np, scale: dense.scale, shift: dense.shift, dense, kernel: dense.kernel };
   }
   if (q.bits !== 8 && q.bits !== 4) throw new RangeError(`dyadic: ${name} is block-sparse at ${q.bits} bits (8 or 4 supported)`);
   const dyadic = toDyadicShared(q.scales, 16); // the same 16-bit mantissas packWeights derives
   const { csr } = packBlockCsr(q, { block: q.sparseBlock, dyadic, name });
   const sparse = SparseLinear.load(runtime, csr, name);
-  return { N: q.rows, Kp: sparse.Kp, Np: q.rows, scale: { m: csr.scaleM, k: csr.scaleK }, shift: sparse.shift, sparse };
+  return { N: q.rows, Kp: sparse.Kp, Np: q.rows, scale: { m: csr.scaleM, k: csr.scaleK }, shift: sparse.shift, sparse, kernel: sparse.kernel };
 }
 
 interface PlannedLayer {
@@ -88,13 +102,14 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
  * (an upper bound: block-sparse layers are counted as dense, alignment padding generously), so a model
  * that cannot fit a memory limit (a Worker's 128 MB) is refused up front with its size.
  */
-export function integerModelBytes(model: QuantizedLlama, maxPositions: number, maxBatch: number): { weights: number; kvCache: number; activations: number; total: number } {
+export function integerModelBytes(model: WeightShapes, maxPositions: number, maxBatch: number): { weights: number; kvCache: number; activations: number; total: number } {
   const c = model.config;
   const qDim = c.nHeads * c.headDim;
   const kvDim = c.nKvHeads * c.headDim;
-  const linear = (m: QuantizedMatrix) => {
+  const linear = (m: LinearShape) => {
+    if ('type' in m) return groupwiseBytes(m.type, m.rows, m.cols) + 256 + maxBatch * (m.cols / 16) * 20;
     const Np = roundUp(m.rows, 4);
-    const Kp = roundUp(m.cols, Math.max(blockK(m.bits), 16));
+    const Kp = roundUp(m.cols, Math.max(blockK(m.bits as WeightBits), 16));
     return (Np * Kp * m.bits) / 8 + 8 * Np + 256;
   };
   let weights = linear(model.output) + (2 * c.nLayers + 1) * (2 * c.dim + 64) + maxPositions * c.headDim * 4;
@@ -109,7 +124,7 @@ export function integerModelBytes(model: QuantizedLlama, maxPositions: number, m
 }
 
 export class IntegerLlama implements LanguageModel {
-  readonly config: QuantizedLlama['config'];
+  readonly config: IntegerWeights['config'];
   readonly mode: string;
   readonly backend: string;
   readonly maxPositions: number;
@@ -118,7 +133,9 @@ export class IntegerLlama implements LanguageModel {
 
   private readonly layers: PlannedLayer[];
   private readonly output: Linear;
-  private readonly embedding: { values: Int16Array; m: Int32Array; k: Int32Array };
+  private readonly embedding: { values: Int16Array; m: Int32Array; k: Int32Array } | BlockEmbedding;
+  private readonly embeddingScratch: DecodedRow | undefined;
+  private readonly gwScratch: number; // groupwiseScratchBytes of the widest group-wise layer for maxBatch rows
   private readonly eps: { m: number; k: number };
   private readonly finalGamma: number;
   private readonly finalGammaK: number;
@@ -152,7 +169,7 @@ export class IntegerLlama implements LanguageModel {
   private readonly lastDyadic = { m: 1, k: 0 }; // scale of the logits last returned (updated in place)
   private readonly logitsI32: Int32Array; // [vocabSize]
 
-  constructor(runtime: DyadicRuntime, model: QuantizedLlama, mode: string, options: IntegerLlamaOptions = {}) {
+  constructor(runtime: DyadicRuntime, model: QuantizedLlama | IntegerWeights, mode: string, options: IntegerLlamaOptions = {}) {
     const c = model.config;
     this.config = c;
     this.mode = mode;
@@ -173,7 +190,7 @@ export class IntegerLlama implements LanguageModel {
       );
     }
 
-    const pack = (m: QuantizedMatrix, name: string) => planLinear(runtime, m, name);
+    const pack = (m: LinearWeights, name: string) => planLinear(runtime, m, name);
     const putI16 = (data: Int16Array, what: string) => {
       const at = arena.alloc(data.byteLength, what, 16);
       arena.i16(at, data.length).set(data);
@@ -204,6 +221,7 @@ export class IntegerLlama implements LanguageModel {
     }));
     this.output = pack(model.output, 'output');
     this.embedding = model.embedding;
+    this.embeddingScratch = isBlockEmbedding(model.embedding) ? newEmbeddingScratch(model.embedding) : undefined;
     this.eps = model.eps;
     this.activationBits = model.activationBits;
     this.finalGamma = putI16(model.finalNorm.g, 'final norm gamma');
@@ -215,7 +233,8 @@ export class IntegerLlama implements LanguageModel {
     // Activations: the input of a matmul is as wide as that matmul's padded K (zeros beyond the real K).
     // Each activation buffer is as wide as the widest padded K of the layers that read it.
     const widest = (pick: (l: PlannedLayer) => Linear[], k: number) => Math.max(k, ...this.layers.flatMap((l) => pick(l).map((w) => w.Kp)));
-    const kpDim = Math.max(widest((l) => [l.wq, l.wk, l.wv, l.wGate, l.wUp], c.dim), this.output.Kp, roundUp(c.dim, blockK(model.output.bits)));
+    const kpDim = Math.max(widest((l) => [l.wq, l.wk, l.wv, l.wGate, l.wUp], c.dim), this.output.Kp,
+      isBlockMatrix(model.output) ? c.dim : roundUp(c.dim, blockK(model.output.bits)));
     this.x = arena.alloc(B * c.dim * 4, 'residual stream');
     this.xM = arena.alloc(B * 4, 'residual row mantissas');
     this.xK = arena.alloc(B * 4, 'residual row exponents');
@@ -234,6 +253,8 @@ export class IntegerLlama implements LanguageModel {
     this.range = arena.alloc(B * 8, 'row ranges');
     this.corr = arena.alloc(B * 4, 'row corrections');
     this.splitScratch = arena.alloc(splitScratchBytes(runtime, B), 'helper thread row scratch');
+    const all = [...this.layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]), this.output];
+    this.gwScratch = arena.alloc(Math.max(16, ...all.map((l) => (l.groupwise ? groupwiseScratchBytes(runtime, l.groupwise, B) : 0))), 'group-wise row scratch', 16);
     this.pos = arena.alloc(B * 4, 'positions');
     this.opScratch = arena.alloc((Math.max(c.dim, c.hiddenDim, qDim) + 8) * 4, 'operator scratch', 16);
     this.attnScratch = arena.alloc(attentionScratchBytes(this.maxPositions, c.nHeads, c.headDim), 'attention scratch', 16);
@@ -270,6 +291,10 @@ export class IntegerLlama implements LanguageModel {
     if (l.sparse) {
       l.sparse.run({ a: a.at, aStride: a.stride, M, rowZero: a.z, out: this.p, outStride: this.pStride, rowRange: this.range, mode: 'rescale', shift: l.shift });
       this.checkMemory(); // the sparse call takes scratch from the arena
+      return;
+    }
+    if (l.groupwise) {
+      runGroupwise(rt, l.groupwise, { M, a: a.at, aStride: a.stride, rowZero: a.z, out: this.p, outStride: this.pStride, range: this.range }, this.gwScratch);
       return;
     }
     runGemm(rt, l.dense!, { M, a: a.at, aStride: a.stride, rowZero: a.z, corr: this.corr, out: this.p, outStride: this.pStride, range: this.range }, this.splitScratch);
@@ -318,13 +343,19 @@ export class IntegerLlama implements LanguageModel {
     const kvDim = c.nKvHeads * c.headDim;
 
     // Embedding rows seed the residual stream (int16 values, per-row dyadic scale).
+    // A block-type table (mode native) decodes the token's row in integers: W 2^-e, so m = 1, k = e.
     const e = this.embedding;
     for (let i = 0; i < M; i++) {
       const t = tokens[i];
       const row = (this.x >> 2) + i * c.dim;
-      for (let j = 0; j < c.dim; j++) i32[row + j] = e.values[t * c.dim + j];
-      i32[(this.xM >> 2) + i] = e.m[t];
-      i32[(this.xK >> 2) + i] = e.k[t];
+      if (isBlockEmbedding(e)) {
+        i32[(this.xK >> 2) + i] = blockEmbeddingRow(e, t, this.embeddingScratch!, i32, row);
+        i32[(this.xM >> 2) + i] = 1;
+      } else {
+        for (let j = 0; j < c.dim; j++) i32[row + j] = e.values[t * c.dim + j];
+        i32[(this.xM >> 2) + i] = e.m[t];
+        i32[(this.xK >> 2) + i] = e.k[t];
+      }
       i32[(this.pos >> 2) + i] = startPos + i;
     }
 
@@ -399,6 +430,15 @@ export class IntegerLlama implements LanguageModel {
       k[i] = r.k;
     }
     return { logits, m, k };
+  }
+
+  /** The kernel each linear layer runs on, by GGUF tensor name (for `info` and tests). */
+  kernels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const names = ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down'] as const;
+    this.layers.forEach((l, i) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown].forEach((w, j) => (out[`blk.${i}.${names[j]}.weight`] = w.kernel)));
+    out['output.weight'] = this.output.kernel;
+    return out;
   }
 
   /** The packed matrices' dyadic mantissas, exponents and stage-1 shifts (for the scalar reference). */

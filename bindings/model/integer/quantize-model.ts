@@ -79,7 +79,7 @@ export interface QuantizedLlama {
   readonly activationBits: number;
 }
 
-function quantizeEmbedding(e: Float32Array, vocab: number, dim: number): QuantizedEmbedding {
+export function quantizeEmbedding(e: Float32Array, vocab: number, dim: number): QuantizedEmbedding {
   const values = new Int16Array(vocab * dim); // [vocab, dim]
   const m = new Int32Array(vocab);
   const k = new Int32Array(vocab);

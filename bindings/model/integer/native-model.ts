@@ -1,0 +1,211 @@
+// Mode `native`: a llama.cpp GGUF file runs at its own stored precision. Every matrix stored in a block
+// type (Q4_0, Q4_K, Q6_K, ...) becomes a group-wise integer layer (bindings/gemm/groupwise-pack.ts) read
+// straight from the file's bytes when the engine is planned, one tensor at a time; F16/F32/BF16 matrices
+// (llama.cpp keeps some, e.g. rows not a multiple of 32) become 8-bit per-channel integers as in w8a8.
+// The token embedding stays in its block type: a row is decoded in integers when a token is looked up.
+// Nothing here makes a float32 copy of a block-type matrix.
+import type { LlamaConfig } from '../config.js';
+import { ModelFormatError } from '../../formats/errors.js';
+import { type GgufTensorInfo } from '../../formats/gguf.js';
+import { decodeTensor, tensorTypeName } from '../../formats/tensor-types.js';
+import { quantizeMatrix, type QuantizedMatrix } from '../../quant/weights.js';
+import { quantizeGamma, type NormGamma } from '../../ops/norm.js';
+import { toDyadic } from '../../quant/dyadic.js';
+import { decodeRow, groupwiseFormat, integerRow, newDecodedRow, type DecodedRow, type GroupwiseFormat } from '../../gemm/groupwise-blocks.js';
+import { groupwiseKernel } from '../../gemm/groupwise-pack.js';
+import { kernelFor } from '../../gemm/pack.js';
+import { quantizeEmbedding, type QuantizedEmbedding } from './quantize-model.js';
+
+/** Where a native model reads tensors from: the parsed header plus one tensor's bytes on demand. */
+export interface TensorReader {
+  readonly file: string;
+  readonly tensors: ReadonlyMap<string, GgufTensorInfo>;
+  /** The stored bytes of one tensor (a view or a fresh read; the caller does not keep it). */
+  read(name: string): Uint8Array;
+}
+
+/** A matrix in one of llama.cpp's block types, read when it is packed. */
+export interface BlockMatrix {
+  readonly rows: number; // N, output channels
+  readonly cols: number; // K
+  readonly type: number;
+  readonly name: string;
+  readonly read: () => Uint8Array;
+}
+
+export type LinearWeights = QuantizedMatrix | BlockMatrix;
+
+export function isBlockMatrix(m: LinearWeights): m is BlockMatrix {
+  return 'read' in m;
+}
+
+/**
+ * The token embedding in its block type: the stored bytes, and per row the integer group scales and the
+ * row exponent (computed once at load). Row t dequantizes in integers to W[j] (real ~ W[j] 2^-e[t]).
+ */
+export interface BlockEmbedding {
+  readonly format: GroupwiseFormat;
+  readonly rows: number;
+  readonly dim: number;
+  readonly blocks: Uint8Array;
+  readonly S: Int16Array; // [rows, dim / G]
+  readonly Mx: Int32Array | undefined; // [rows, dim / G]
+  readonly e: Int32Array; // [rows]
+}
+
+export function isBlockEmbedding(e: QuantizedEmbedding | BlockEmbedding): e is BlockEmbedding {
+  return 'blocks' in e;
+}
+
+/** Writes row t of a block embedding as int32 into out[at .. at + dim) (integers only); returns its exponent. */
+export function blockEmbeddingRow(e: BlockEmbedding, t: number, scratch: DecodedRow, out: Int32Array, at: number): number {
+  const f = e.format;
+  const rowBytes = (e.dim / f.blockSize) * f.blockBytes;
+  decodeRow(f, e.blocks, t * rowBytes, e.dim, scratch, true);
+  const ng = e.dim / f.G;
+  for (let g = 0; g < ng; g++) {
+    const s = e.S[t * ng + g];
+    const m = e.Mx ? e.Mx[t * ng + g] : 0;
+    for (let j = 0; j < f.G; j++) out[at + g * f.G + j] = s * (scratch.codes[g * f.G + j] - f.off) - m;
+  }
+  return e.e[t];
+}
+
+export function newEmbeddingScratch(e: BlockEmbedding): DecodedRow {
+  return newDecodedRow(e.format, e.dim);
+}
+
+export interface IntegerLayerWeights {
+  readonly attnNorm: NormGamma;
+  readonly wq: LinearWeights;
+  readonly wk: LinearWeights;
+  readonly wv: LinearWeights;
+  readonly wo: LinearWeights;
+  readonly ffnNorm: NormGamma;
+  readonly wGate: LinearWeights;
+  readonly wUp: LinearWeights;
+  readonly wDown: LinearWeights;
+}
+
+/** What IntegerLlama plans: the quantized model of the per-channel modes, or a native model. */
+export interface IntegerWeights {
+  readonly config: LlamaConfig;
+  readonly embedding: QuantizedEmbedding | BlockEmbedding;
+  readonly layers: IntegerLayerWeights[];
+  readonly finalNorm: NormGamma;
+  readonly output: LinearWeights;
+  readonly eps: { m: number; k: number };
+  readonly activationBits: number;
+}
+
+/** What a memory plan needs of a linear layer: its shape and bits, or its block type. */
+export type LinearShape = { readonly rows: number; readonly cols: number; readonly bits: number } | { readonly rows: number; readonly cols: number; readonly type: number };
+
+/** What a memory plan needs of a model (integerModelBytes). */
+export interface WeightShapes {
+  readonly config: LlamaConfig;
+  readonly layers: readonly Record<'wq' | 'wk' | 'wv' | 'wo' | 'wGate' | 'wUp' | 'wDown', LinearShape>[];
+  readonly output: LinearShape;
+}
+
+/** The shapes mode native will plan, from the header alone (nothing read or decoded): for `info` and memory checks. */
+export function nativeWeightsPlan(config: LlamaConfig, src: { tensors: ReadonlyMap<string, GgufTensorInfo> }): WeightShapes {
+  const shape = (name: string, rows: number, cols: number): LinearShape => {
+    const t = src.tensors.get(name);
+    return t && groupwiseFormat(t.type) ? { rows, cols, type: t.type } : { rows, cols, bits: 8 };
+  };
+  const { dim, hiddenDim, nHeads, nKvHeads, headDim, vocabSize } = config;
+  const q = nHeads * headDim;
+  const kv = nKvHeads * headDim;
+  const layers = Array.from({ length: config.nLayers }, (_, l) => {
+    const b = `blk.${l}.`;
+    return {
+      wq: shape(b + 'attn_q.weight', q, dim), wk: shape(b + 'attn_k.weight', kv, dim), wv: shape(b + 'attn_v.weight', kv, dim),
+      wo: shape(b + 'attn_output.weight', dim, q), wGate: shape(b + 'ffn_gate.weight', hiddenDim, dim),
+      wUp: shape(b + 'ffn_up.weight', hiddenDim, dim), wDown: shape(b + 'ffn_down.weight', dim, hiddenDim),
+    };
+  });
+  return { config, layers, output: shape(config.tiedEmbeddings ? 'token_embd.weight' : 'output.weight', vocabSize, dim) };
+}
+
+/** The kernel a stored tensor type runs on in mode native (for `info`). */
+export function nativeKernel(type: number): string {
+  const f = groupwiseFormat(type);
+  return f ? groupwiseKernel(f) : kernelFor(8);
+}
+
+function floatTensor(src: TensorReader, t: GgufTensorInfo): Float32Array {
+  return decodeTensor(t.type, src.read(t.name), t.elements);
+}
+
+/** Builds the native model's weights: block matrices stay references into the file until packed. */
+export function nativeWeights(config: LlamaConfig, src: TensorReader): IntegerWeights {
+  if (config.qkvBias) throw new ModelFormatError(src.file, 'Q/K/V biases (Qwen2) are not supported by the integer model yet');
+  const info = (name: string): GgufTensorInfo => {
+    const t = src.tensors.get(name);
+    if (!t) throw new ModelFormatError(src.file, `missing tensor "${name}"`);
+    return t;
+  };
+  const linear = (name: string, rows: number, cols: number): LinearWeights => {
+    const t = info(name);
+    if (t.dims.length !== 2 || t.dims[0] !== cols || t.dims[1] !== rows) {
+      throw new ModelFormatError(src.file, `tensor "${name}" has shape [${t.dims.join(', ')}], expected [${cols}, ${rows}]`);
+    }
+    if (groupwiseFormat(t.type)) return { rows, cols, type: t.type, name, read: () => src.read(name) };
+    if (!['F32', 'F16', 'BF16'].includes(tensorTypeName(t.type))) {
+      throw new ModelFormatError(src.file, `tensor "${name}" is ${tensorTypeName(t.type)}, which mode native cannot run`);
+    }
+    return quantizeMatrix(floatTensor(src, t), rows, cols, 8, 'absmax', name);
+  };
+  const gamma = (name: string) => quantizeGamma(floatTensor(src, info(name)));
+  const { dim, hiddenDim, nHeads, nKvHeads, headDim, vocabSize } = config;
+  const q = nHeads * headDim;
+  const kv = nKvHeads * headDim;
+  const layers: IntegerLayerWeights[] = [];
+  for (let l = 0; l < config.nLayers; l++) {
+    const b = `blk.${l}.`;
+    layers.push({
+      attnNorm: gamma(b + 'attn_norm.weight'),
+      wq: linear(b + 'attn_q.weight', q, dim),
+      wk: linear(b + 'attn_k.weight', kv, dim),
+      wv: linear(b + 'attn_v.weight', kv, dim),
+      wo: linear(b + 'attn_output.weight', dim, q),
+      ffnNorm: gamma(b + 'ffn_norm.weight'),
+      wGate: linear(b + 'ffn_gate.weight', hiddenDim, dim),
+      wUp: linear(b + 'ffn_up.weight', hiddenDim, dim),
+      wDown: linear(b + 'ffn_down.weight', dim, hiddenDim),
+    });
+  }
+  const embd = info('token_embd.weight');
+  const f = groupwiseFormat(embd.type);
+  let embedding: QuantizedEmbedding | BlockEmbedding;
+  if (f) {
+    const blocks = src.read('token_embd.weight').slice(); // kept: the table stays quantized
+    const ng = dim / f.G;
+    const S = new Int16Array(vocabSize * ng);
+    const Mx = f.hasMin ? new Int32Array(vocabSize * ng) : undefined;
+    const e = new Int32Array(vocabSize);
+    const row = newDecodedRow(f, dim);
+    const s = new Int32Array(ng);
+    const m = new Int32Array(ng);
+    const rowBytes = (dim / f.blockSize) * f.blockBytes;
+    for (let t = 0; t < vocabSize; t++) {
+      decodeRow(f, blocks, t * rowBytes, dim, row);
+      e[t] = integerRow(row.sd, row.sm, s, m);
+      S.set(s, t * ng);
+      Mx?.set(m, t * ng);
+    }
+    embedding = { format: f, rows: vocabSize, dim, blocks, S, Mx, e };
+  } else {
+    embedding = quantizeEmbedding(floatTensor(src, embd), vocabSize, dim);
+  }
+  return {
+    config,
+    embedding,
+    layers,
+    finalNorm: gamma('output_norm.weight'),
+    output: linear(config.tiedEmbeddings ? 'token_embd.weight' : 'output.weight', vocabSize, dim),
+    eps: toDyadic(Math.max(config.rmsEps, 1e-12), 16),
+    activationBits: 8,
+  };
+}
