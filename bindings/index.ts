@@ -55,3 +55,5 @@ export { ChatFormat, parseMessages, END_OF_TURN_TOKENS, PLAIN_STOP, type ChatMes
 export { ChatEngine, createChatEngine, type ChatEngineOptions } from './chat/engine.js';
 export { chat, complete, TextStream, type CompletionOptions, type FinishReason } from './chat/complete.js';
 export { openAIRoutes, DEFAULT_COMPLETION_TOKENS, type RequestRecord, type RoutesOptions } from './serve/routes.js';
+export { downloadModel, type DownloadProgress, type UrlSource } from './model/download.js';
+export { ggufSplitNames, mergeGgufSplits } from './formats/gguf-split.js';

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadedModel, loadModel, loadTokenizer } from '../model/load.js';
+import { ggufSplitNames } from '../formats/gguf-split.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
 /** A path that cannot be read (missing, a directory, no permission). */
@@ -47,6 +48,12 @@ export function loadModelFromPath(pathOrUrl: string | URL): LoadedModel {
     const tokenizerPath = join(dir, 'tokenizer.json');
     const tokenizerJson = existsSync(tokenizerPath) ? new TextDecoder().decode(readBytes(tokenizerPath)) : undefined;
     return loadModel(first, { configJson, extraShards: rest, tokenizerJson });
+  }
+  // A split GGUF (NAME-00001-of-0000N.gguf): every part from the same directory, in order.
+  const parts = ggufSplitNames(basename(path));
+  if (parts) {
+    const [first, ...rest] = parts.map((name) => ({ bytes: readBytes(join(dirname(path), name)), file: join(dirname(path), name) }));
+    return loadModel(first, { extraShards: rest });
   }
   return loadModel({ bytes: readBytes(path), file: path });
 }

@@ -10,6 +10,8 @@ import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.
 import { common, contextFor, generateFlags, requireModel, threadsFor } from './commands.js';
 import type { EngineMode } from '../model/engines.js';
 import { readBytes } from './node-files.js';
+import { downloadBar } from './progress.js';
+import { loadModel, type LoadedModel } from '../model/load.js';
 
 /** dyadic chat's sampling defaults (llama.cpp's chat defaults). */
 const CHAT_TEMPERATURE = 0.8;
@@ -39,8 +41,16 @@ export const chatFlags = {
   seed: { ...generateFlags.seed, default: 'random' },
 } satisfies Record<string, FlagSpec>;
 
+/** -m MODEL: a path or bundled name (requireModel), or an http(s) URL downloaded with a progress bar. */
+async function modelFor(f: ParsedFlags): Promise<LoadedModel> {
+  if (typeof f.model === 'string' && /^https?:\/\//.test(f.model)) {
+    return loadModel({ url: f.model, onProgress: downloadBar(`downloading ${f.model.split('/').pop()}`) });
+  }
+  return requireModel(f);
+}
+
 async function engineFor(f: ParsedFlags): Promise<ChatEngine> {
-  const model = requireModel(f);
+  const model = await modelFor(f);
   if (!model.tokenizer) throw new UsageError(`${model.file} carries no vocabulary (serve and chat need a GGUF with its tokenizer)`);
   const chatTemplate = typeof f.chatTemplate === 'string' ? new TextDecoder().decode(readBytes(f.chatTemplate)) : undefined;
   return createChatEngine(model, {

@@ -4,6 +4,8 @@
 import { asBytes } from '../formats/byte-reader.js';
 import { ModelFormatError } from '../formats/errors.js';
 import { type GgufFile, parseGguf } from '../formats/gguf.js';
+import { mergeGgufSplits } from '../formats/gguf-split.js';
+import { downloadModel, isUrlSource, type UrlSource } from './download.js';
 import { hasLlama2cHeader, isLlama2cV1, parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../formats/llama2c.js';
 import { configFromHfJson, parseSafetensors, safetensorsWeights } from '../formats/safetensors.js';
 import { tensorTypeName } from '../formats/tensor-types.js';
@@ -142,15 +144,31 @@ function specialIds(configJson: string): { bos?: number; eos?: number } {
   return { bos: id(first(c.bos_token_id)), eos: id(first(c.eos_token_id)) };
 }
 
+export interface ModelExtras {
+  configJson?: string;
+  extraShards?: ModelInput[];
+  tokenizerJson?: string;
+}
+
 /**
- * Loads a model from its bytes. GGUF and llama2.c are one file; safetensors needs `configJson` (the
- * text of config.json), may come as several shards (`extraShards`) and may bring its tokenizer.json.
+ * Loads a model from its bytes, or (async) from `{ url, onProgress }`. GGUF and llama2.c are one file (a split GGUF passes its other parts, in
+ * order, as `extraShards`); safetensors needs `configJson` (the text of config.json), may come as several
+ * shards (`extraShards`) and may bring its tokenizer.json.
  */
-export function loadModel(source: ModelInput, extra: { configJson?: string; extraShards?: ModelInput[]; tokenizerJson?: string } = {}): LoadedModel {
+export function loadModel(source: UrlSource, extra?: ModelExtras): Promise<LoadedModel>;
+export function loadModel(source: ModelInput, extra?: ModelExtras): LoadedModel;
+export function loadModel(source: ModelInput | UrlSource, extra: ModelExtras = {}): LoadedModel | Promise<LoadedModel> {
+  // { url, onProgress }: downloaded (every part of a split GGUF), cached where the Cache API exists, then as bytes.
+  if (isUrlSource(source)) return downloadModel(source).then(([first, ...rest]) => loadModel(first, rest.length ? { ...extra, extraShards: rest } : extra));
   const { bytes, file } = sourceOf(source, 'loadModel', 'model bytes');
   const format = formatByName(file) ?? detectFormat(bytes);
   if (format === undefined) throw notAModel(file, bytes);
-  if (format === 'gguf') return fromGguf(parseGguf(bytes, file));
+  if (format === 'gguf') {
+    // Split GGUF (NAME-00001-of-0000N.gguf): the other parts, in order, as extraShards.
+    if (!extra.extraShards?.length) return fromGguf(parseGguf(bytes, file));
+    const shards = extra.extraShards.map((s, i) => sourceOf(s, 'loadModel (extraShards)', `part ${i + 2}`));
+    return fromGguf(mergeGgufSplits([{ bytes, file }, ...shards]));
+  }
   if (format === 'safetensors') {
     if (extra.configJson === undefined) throw new ModelFormatError(file, 'a safetensors model needs its config.json');
     const config = configFromHfJson(extra.configJson);

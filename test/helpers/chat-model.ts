@@ -20,8 +20,33 @@ const TYPES: Record<string, GgufTypedValue['type'] | `array:${'string' | 'f32' |
   'tokenizer.ggml.add_eos_token': 'bool',
 };
 
+type ChatModelOptions = { seed?: number; contextLength?: number; chatTemplate?: string | null };
+
 /** GGUF bytes of a random-weight model on the Phi-3 vocabulary; `chatTemplate: null` leaves the template out. */
-export function chatModelBytes(options: { seed?: number; contextLength?: number; chatTemplate?: string | null } = {}): Uint8Array {
+export function chatModelBytes(options: ChatModelOptions = {}): Uint8Array {
+  const { metadata, tensors } = chatModelContents(options);
+  return writeGguf(metadata, tensors);
+}
+
+/**
+ * The same model as `parts` split GGUF files, the way llama.cpp's gguf-split writes them: the tensors in
+ * order over the parts, every part with split.no (u16, from 0), split.count (u16) and split.tensors.count
+ * (i32), the first with all the model's metadata.
+ */
+export function chatModelSplits(parts: number, options: ChatModelOptions = {}): Uint8Array[] {
+  const { metadata, tensors } = chatModelContents(options);
+  const per = Math.ceil(tensors.length / parts);
+  return Array.from({ length: parts }, (_, i) => {
+    const split: [string, GgufTypedValue][] = [
+      ['split.no', { type: 'u16', value: i }],
+      ['split.count', { type: 'u16', value: parts }],
+      ['split.tensors.count', { type: 'i32', value: tensors.length }],
+    ];
+    return writeGguf(i === 0 ? [...metadata, ...split] : split, tensors.slice(i * per, (i + 1) * per));
+  });
+}
+
+function chatModelContents(options: ChatModelOptions): { metadata: [string, GgufTypedValue][]; tensors: GgufTensorToWrite[] } {
   const vocab = parseGguf(readFileSync(PHI3_VOCAB), 'ggml-vocab-phi-3.gguf');
   const metadata: [string, GgufTypedValue][] = [];
   for (const [key, value] of vocab.metadata) {
@@ -65,11 +90,11 @@ export function chatModelBytes(options: { seed?: number; contextLength?: number;
     );
   });
   tensors.push(t('output_norm.weight', w.finalNorm, [dim]));
-  return writeGguf([...head, ...metadata], tensors);
+  return { metadata: [...head, ...metadata], tensors };
 }
 
 /** chatModelBytes() written to a fresh temporary directory; returns the file's path. */
-export function writeChatModel(options: Parameters<typeof chatModelBytes>[0] = {}): string {
+export function writeChatModel(options: ChatModelOptions = {}): string {
   const path = join(mkdtempSync(join(tmpdir(), 'dyadic-chat-')), 'chat-fixture.gguf');
   writeFileSync(path, chatModelBytes(options));
   return path;
