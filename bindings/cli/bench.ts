@@ -31,32 +31,56 @@ function positiveInt(name: string, v: unknown, fallback: number, min = 1): numbe
 }
 
 /** Mean and sample standard deviation (0 for one sample). */
-function meanSd(xs: number[]): { mean: number; sd: number } {
+export function meanSd(xs: number[]): { mean: number; sd: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
   return { mean, sd };
 }
 
-function promptTokens(n: number, vocab: number): number[] {
+/** llama-bench's prompt: fixed token ids spread over the vocabulary (bench/native.mjs feeds the same to llama.cpp). */
+export function promptTokens(n: number, vocab: number): number[] {
   return Array.from({ length: n }, (_, i) => (1 + i * 7919) % vocab);
 }
 
+/** Milliseconds now; the bench takes differences (performance.now, or a CPU-time clock from a caller). */
+export type Clock = () => number;
+
 /** Seconds for one prefill of `tokens` from position 0. */
-function timePrefill(engine: LanguageModel, tokens: number[]): number {
-  const t0 = performance.now();
+function timePrefill(engine: LanguageModel, tokens: number[], clock: Clock): number {
+  const t0 = clock();
   engine.prefill(tokens, 0);
-  return (performance.now() - t0) / 1000;
+  return (clock() - t0) / 1000;
 }
 
 /** Seconds for `n` single-token forward calls at positions 0..n-1. */
-function timeDecode(engine: LanguageModel, n: number, vocab: number): number {
-  const t0 = performance.now();
+function timeDecode(engine: LanguageModel, n: number, vocab: number, clock: Clock): number {
+  const t0 = clock();
   let token = 1;
   for (let pos = 0; pos < n; pos++) {
     engine.forward(token, pos);
     token = (token * 31 + 7) % vocab;
   }
-  return (performance.now() - t0) / 1000;
+  return (clock() - t0) / 1000;
+}
+
+/**
+ * The pp and tg tests on an engine (test omitted when its count is 0): a warm-up run each, then `reps`
+ * timed runs; tokens/s per run.
+ */
+export function benchEngine(engine: LanguageModel, o: { nPrompt: number; nGen: number; reps: number; clock?: Clock }): { test: 'pp' | 'tg'; tokens: number; samples: number[] }[] {
+  const clock = o.clock ?? (() => performance.now());
+  const vocab = engine.config.vocabSize;
+  const out: { test: 'pp' | 'tg'; tokens: number; samples: number[] }[] = [];
+  const run = (test: 'pp' | 'tg', tokens: number, once: () => number) => {
+    once(); // warm-up
+    out.push({ test, tokens, samples: Array.from({ length: o.reps }, () => tokens / once()) });
+  };
+  if (o.nPrompt > 0) {
+    const tokens = promptTokens(o.nPrompt, vocab);
+    run('pp', o.nPrompt, () => timePrefill(engine, tokens, clock));
+  }
+  if (o.nGen > 0) run('tg', o.nGen, () => timeDecode(engine, o.nGen, vocab, clock));
+  return out;
 }
 
 function formatSize(bytes: number): string {
@@ -115,18 +139,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
       n_prompt: 0,
       n_gen: 0,
     };
-    const results: BenchResult[] = [];
-    const run = (test: 'pp' | 'tg', tokens: number, once: () => number) => {
-      once(); // warm-up
-      const samples = Array.from({ length: reps }, () => tokens / once());
+    const results: BenchResult[] = benchEngine(engine, { nPrompt, nGen, reps }).map(({ test, tokens, samples }) => {
       const { mean, sd } = meanSd(samples);
-      results.push({ ...base, test, n_prompt: test === 'pp' ? tokens : 0, n_gen: test === 'tg' ? tokens : 0, tokens_per_s: mean, stddev: sd, samples_ts: samples });
-    };
-    if (nPrompt > 0) {
-      const tokens = promptTokens(nPrompt, c.vocabSize);
-      run('pp', nPrompt, () => timePrefill(engine, tokens));
-    }
-    if (nGen > 0) run('tg', nGen, () => timeDecode(engine, nGen, c.vocabSize));
+      return { ...base, test, n_prompt: test === 'pp' ? tokens : 0, n_gen: test === 'tg' ? tokens : 0, tokens_per_s: mean, stddev: sd, samples_ts: samples };
+    });
     if (f.json === true) process.stdout.write(JSON.stringify({ results }) + '\n');
     else process.stdout.write(benchTable(results) + '\n');
   } finally {
