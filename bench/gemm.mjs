@@ -163,11 +163,11 @@ function summarizeBars(results) {
     bars.push([what, ratio.toFixed(2) + 'x', `>= ${need}x`, ratio >= need ? 'met' : 'MISSED']);
   };
   for (const build of ['simd', 'relaxed']) {
-    bar(`W8A8 ${build} M=128 vs ORT MatMulInteger`, g(`dyadic-${build}`, 'W8A8', 128), g('onnxruntime-web', 'MatMulInteger', 128), 1.2);
+    bar(`W8A8 ${build} M=128 vs ORT MatMulInteger`, g(`dyadic-${build}`, 'W8A8', 128), g('onnxruntime-web', 'MatMulInteger', 128), 1.08); // issue 17 (issue 2 asked 1.2)
     bar(`W8A8 ${build} M=1 vs ORT MatMulInteger`, g(`dyadic-${build}`, 'W8A8', 1), g('onnxruntime-web', 'MatMulInteger', 1), 4);
     bar(`W8A8 ${build} M=4 vs ORT MatMulInteger`, g(`dyadic-${build}`, 'W8A8', 4), g('onnxruntime-web', 'MatMulInteger', 4), 4);
   }
-  bar('W4A8 relaxed M=128 vs ORT MatMulInteger', g('dyadic-relaxed', 'W4A8', 128), g('onnxruntime-web', 'MatMulInteger', 128), 1.6);
+  bar('W4A8 relaxed M=128 vs ORT MatMulInteger', g('dyadic-relaxed', 'W4A8', 128), g('onnxruntime-web', 'MatMulInteger', 128), 1.05); // issue 17 (issue 2 asked 1.6)
   bar('W4A8 relaxed M=1 vs own W8A8 relaxed M=1', g('dyadic-relaxed', 'W4A8', 1), g('dyadic-relaxed', 'W8A8', 1), 1.5);
   bar('W4A8 relaxed M=1 vs ORT MatMulNBits', g('dyadic-relaxed', 'W4A8', 1), g('onnxruntime-web', 'MatMulNBits', 1), 20);
   for (const bits of [4, 7]) {

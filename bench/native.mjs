@@ -1,7 +1,7 @@
 // dyadic against native llama.cpp (node-llama-cpp's prebuilt CPU build) on the same GGUF file, one
 // thread each, in this one process: llama-bench's pp (prefill of P prompt tokens) and tg (N tokens decoded
 // one at a time), a warm-up run then R timed runs each, the same prompt token ids for both.
-//   npm run bench -- native [--model 135m] [--quant q8_0|f32] [--mode w8a8] [-p 100] [-n 200] [-r 3]
+//   npm run bench -- native [--model 135m] [--quant q8_0|q4_0|f32] [--mode w8a8|native|...] [-p 100] [-n 200] [-r 3]
 // node-llama-cpp is not a dependency of dyadic (it ships native binaries): install it beside the checkout
 // (`npm install --no-save node-llama-cpp`) or point DYADIC_NODE_LLAMA_CPP at an installed copy's
 // directory. Without it only dyadic runs. DYADIC_BENCH_CLOCK=cpu times both by process CPU time.
@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { loadModel, createIntegerEngine } from '../dist/entry/node.js';
+import { loadModel, createEngine } from '../dist/entry/node.js';
 import { benchEngine, meanSd, promptTokens } from '../dist/cli/bench.js';
 import { ensureModelFiles } from './lib/e2e-models.mjs';
 import { machineLine, printTable, now, CLOCK } from './lib/measure.mjs';
@@ -69,7 +69,7 @@ export async function main(args) {
   const reps = Number(flag(args, '-r', '3'));
   const load0 = os.loadavg()[0];
   console.log(`native | ${machineLine()} | one thread | ${CLOCK} clock`);
-  const m = ensureModelFiles(name);
+  const m = ensureModelFiles(name, { formats: [quant] });
   const file = m.files[quant];
   const loaded = loadModel({ bytes: new Uint8Array(readFileSync(file.abs)), file: file.rel });
   const results = [];
@@ -79,9 +79,9 @@ export async function main(args) {
       results.push({ model: name, file: quant, engine, test, tokens, tokens_per_s: +mean.toFixed(2), stddev: +sd.toFixed(2), best: +Math.max(...samples).toFixed(2) });
     }
   };
-  const engine = await createIntegerEngine(mode, loaded, { maxPositions: Math.max(nPrompt, nGen), threads: 1 });
+  const engine = await createEngine(mode, loaded, { maxPositions: Math.max(nPrompt, nGen), threads: 1 });
   add(`dyadic ${mode} ${engine.backend}`, benchEngine(engine, { nPrompt, nGen, reps, clock: now }));
-  engine.runtime.close();
+  engine.runtime?.close();
   const nlc = await importNodeLlamaCpp();
   if (nlc) add('llama.cpp (node-llama-cpp)', await benchNative(nlc, file.abs, { nPrompt, nGen, reps, vocab: m.config.vocabSize }));
   const load1 = os.loadavg()[0];

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  encodeF32, encodeQ8_0, llamaConfig, parameterCount, parseGguf, randomLlamaWeights, writeGguf,
+  encodeF16, encodeF32, encodeQ8_0, llamaConfig, parameterCount, parseGguf, randomLlamaWeights, writeGguf,
 } from '../../dist/entry/node.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,9 +53,37 @@ function tokenizerMetadata(path) {
   return { metadata: out, vocabSize };
 }
 
-/** GGML file types (general.file_type): 0 = all F32, 7 = mostly Q8_0. */
-const FILE_TYPE = { f32: 0, q8_0: 7 };
-const GGML = { F32: 0, Q8_0: 8 };
+/** GGML file types (general.file_type): 0 = all F32, 7 = mostly Q8_0, 2 = mostly Q4_0. */
+const FILE_TYPE = { f32: 0, q8_0: 7, q4_0: 2 };
+const GGML = { F32: 0, Q4_0: 2, Q8_0: 8 };
+
+/**
+ * GGML Q4_0 as llama.cpp's reference quantizer writes it: blocks of 32 as (f16 d = the signed value of
+ * largest magnitude / -8, 16 bytes: low nibble x[j], high nibble x[16 + j], q = min(15, trunc(x / d + 8.5))).
+ * Here only for bench/native.mjs's speed files (random weights; the values do not matter for speed).
+ */
+function encodeQ4_0(values) {
+  const blocks = values.length / 32;
+  const d = new Float32Array(blocks);
+  const out = new Uint8Array(blocks * 18);
+  for (let b = 0; b < blocks; b++) {
+    let amax = 0, max = 0;
+    for (let i = 0; i < 32; i++) {
+      const v = values[b * 32 + i];
+      if (Math.abs(v) > amax) { amax = Math.abs(v); max = v; }
+    }
+    d[b] = max / -8;
+    const id = d[b] ? 1 / d[b] : 0;
+    for (let j = 0; j < 16; j++) {
+      const lo = Math.min(15, Math.trunc(values[b * 32 + j] * id + 8.5));
+      const hi = Math.min(15, Math.trunc(values[b * 32 + 16 + j] * id + 8.5));
+      out[b * 18 + 2 + j] = lo | (hi << 4);
+    }
+  }
+  const halves = encodeF16(d); // the f16 of each block's d, little-endian
+  for (let b = 0; b < blocks; b++) { out[b * 18] = halves[2 * b]; out[b * 18 + 1] = halves[2 * b + 1]; }
+  return out;
+}
 
 function ggufBytes(name, config, weights, tokenizer, format) {
   const u32 = (value) => ({ type: 'u32', value });
@@ -77,7 +105,9 @@ function ggufBytes(name, config, weights, tokenizer, format) {
   // dims are innermost first: a [out][in] matrix is [in, out].
   const matrix = (tensorName, values, inDim, outDim) => (format === 'q8_0'
     ? { name: tensorName, dims: [inDim, outDim], type: GGML.Q8_0, data: encodeQ8_0(values) }
-    : { name: tensorName, dims: [inDim, outDim], type: GGML.F32, data: encodeF32(values) });
+    : format === 'q4_0'
+      ? { name: tensorName, dims: [inDim, outDim], type: GGML.Q4_0, data: encodeQ4_0(values) }
+      : { name: tensorName, dims: [inDim, outDim], type: GGML.F32, data: encodeF32(values) });
   const vector = (tensorName, values) => ({ name: tensorName, dims: [values.length], type: GGML.F32, data: encodeF32(values) });
   const { dim, hiddenDim, vocabSize } = config;
   const q = config.nHeads * config.headDim;
@@ -102,10 +132,10 @@ function ggufBytes(name, config, weights, tokenizer, format) {
 }
 
 /**
- * Writes (or finds) `<name>-f32.gguf` and `<name>-q8_0.gguf` for one model of E2E_MODELS. Returns their
+ * Writes (or finds) `<name>-f32.gguf` and `<name>-q8_0.gguf` (or `formats`, 'q4_0' too) for one model of E2E_MODELS. Returns their
  * paths (absolute and relative to the repository root), sizes, the config and the parameter count.
  */
-export function ensureModelFiles(name, { seed = 7 } = {}) {
+export function ensureModelFiles(name, { seed = 7, formats = ['f32', 'q8_0'] } = {}) {
   const spec = E2E_MODELS[name];
   if (!spec) throw new Error(`unknown e2e model "${name}" (${Object.keys(E2E_MODELS).join(', ')})`);
   const { metadata, vocabSize } = tokenizerMetadata(TOKENIZERS[spec.tokenizer]);
@@ -113,7 +143,7 @@ export function ensureModelFiles(name, { seed = 7 } = {}) {
   mkdirSync(`${repoRoot}${MODEL_DIR}`, { recursive: true });
   const files = {};
   let weights;
-  for (const format of ['f32', 'q8_0']) {
+  for (const format of formats) {
     const rel = `${MODEL_DIR}/${name}-${format}.gguf`;
     const abs = `${repoRoot}${rel}`;
     if (!existsSync(abs)) {

@@ -2,10 +2,12 @@
 // on N threads against wllama on N threads; dyadic's two-thread speed-up; a llama-bench-style table, a
 // memory table) and two SVG charts (tokens/s, memory; one panel per model, thread counts in the labels).
 // Everything is computed from the bench's JSON report, so a saved JSON can be re-rendered (`--from FILE`).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+/** `npm run bench -- native --json` saved here is rendered as its own section (nativeSection). */
+export const NATIVE_JSON = fileURLToPath(new URL('../results/native.json', import.meta.url));
 const MiB = 2 ** 20;
 
 /** The issue's bars: [description, model, dyadic mode, wllama format, test or 'memory', minimum ratio or maximum memory ratio]. */
@@ -187,8 +189,39 @@ function memoryChart(report) {
   return barChart('Peak memory, lower is better: wasm memory (dyadic float32: its JS weights); RSS = process/renderer peak; 1T/2T = threads', panels, report.browser);
 }
 
+/**
+ * dyadic against native llama.cpp (bench/native.mjs: node-llama-cpp's prebuilt CPU build, one thread,
+ * same GGUF, same process), from that bench's saved JSON runs (one or more): ratios of the best runs.
+ */
+export function nativeSection(runs) {
+  if (!runs?.length) return '';
+  const rows = [];
+  for (const run of runs) {
+    for (const test of ['pp', 'tg']) {
+      const d = run.results.find((r) => r.test === test && r.engine.startsWith('dyadic'));
+      const n = run.results.find((r) => r.test === test && r.engine.startsWith('llama.cpp'));
+      if (!d) continue;
+      rows.push(`| ${run.model} | ${run.file.toUpperCase()} | ${d.engine} | ${test}${d.tokens} | ${d.best.toFixed(1)} | ${n ? n.best.toFixed(1) : 'not run'} | ${n ? `${(d.best / n.best).toFixed(2)}x` : '-'} | ${run.load.map((l) => l.toFixed(1)).join(' -> ')} | ${run.clock} |`);
+    }
+  }
+  return `
+## Against native llama.cpp
+
+\`npm run bench -- native --json bench/results/native.json\` (bench/native.mjs): dyadic and native
+llama.cpp (node-llama-cpp's prebuilt CPU build, not a dependency) in one Node process, one thread each,
+on the same GGUF file, llama-bench's tests with the same prompt token ids; best of the timed runs after a
+warm-up. The machine was shared (load average at the start and end of each run in the table; with the
+cpu clock, time is the process's CPU time, so other processes' share of the cores does not count, but a
+busy hyper-thread sibling still slows both): read the ratios, not the rates. Runs: ${runs.map((r) => r.machine).filter((m, i, a) => a.indexOf(m) === i).join('; ')}.
+
+| model | file | dyadic | test | dyadic t/s | native t/s | dyadic / native | load | clock |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
 /** The markdown document. */
-export function renderMarkdown(report) {
+export function renderMarkdown(report, native = undefined) {
   const { models, results } = report;
   const modelRows = models.map((m) => [m.name, m.label, `${(m.params / 1e6).toFixed(1)}M`, `${(m.files.f32 / MiB).toFixed(1)} MiB`, `${(m.files.q8_0 / MiB).toFixed(1)} MiB`]);
   const bench = results.map((r) => {
@@ -303,7 +336,7 @@ about as fast as one thread. Where it is clearly slower, a likely cause is that 
 ${'`'}HELPER_SPIN_MS${'`'} after every call it saw posted (and then lost to the main thread), taking CPU time from
 the main thread and the other processes on a machine without a spare core. Read these two-thread figures
 as this shared machine's, not as what two free cores give.
-
+${nativeSection(native)}
 ## Charts
 
 ![tokens/s per model and engine](e2e-tokens-per-s.svg)
@@ -317,6 +350,7 @@ export function writeReport(report) {
   mkdirSync(docs, { recursive: true });
   writeFileSync(`${docs}e2e-tokens-per-s.svg`, speedChart(report));
   writeFileSync(`${docs}e2e-memory.svg`, memoryChart(report));
-  writeFileSync(`${docs}benchmarks.md`, renderMarkdown(report));
+  const native = existsSync(NATIVE_JSON) ? JSON.parse(readFileSync(NATIVE_JSON, 'utf8')) : undefined;
+  writeFileSync(`${docs}benchmarks.md`, renderMarkdown(report, native && (Array.isArray(native) ? native : [native])));
   console.log('wrote docs/benchmarks.md, docs/e2e-tokens-per-s.svg, docs/e2e-memory.svg');
 }
