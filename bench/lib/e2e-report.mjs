@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
 /** `npm run bench -- native --json` saved here is rendered as its own section (nativeSection). */
 export const NATIVE_JSON = fileURLToPath(new URL('../results/native.json', import.meta.url));
+/** `npm run bench -- nonlinear --json` saved here is rendered as its own section (nonlinearSection). */
+export const NONLINEAR_JSON = fileURLToPath(new URL('../results/nonlinear.json', import.meta.url));
 const MiB = 2 ** 20;
 
 /** The issue's bars: [description, model, dyadic mode, wllama format, test or 'memory', minimum ratio or maximum memory ratio]. */
@@ -220,8 +222,28 @@ ${rows.join('\n')}
 `;
 }
 
+/** The integer nonlinear ops against float TypeScript and tfjs-wasm (bench/nonlinear.mjs's saved JSON). */
+export function nonlinearSection(nl) {
+  if (!nl?.results?.length) return '';
+  const rows = nl.results.filter((r) => r.impl.startsWith('dyadic'))
+    .map((r) => `| ${r.op} | ${r.n} | ${r.impl.replace('dyadic-', '')} | ${(r.elems_per_s / 1e6).toFixed(0)} | ${r.speedup_vs_float_ts.toFixed(2)}x | ${r.speedup_vs_tfjs === null ? '-' : `${r.speedup_vs_tfjs.toFixed(2)}x`} |`);
+  return `
+## Nonlinear ops (exp, softmax, SiLU)
+
+\`npm run bench -- nonlinear --only exp,softmax,silu --json bench/results/nonlinear.json\`: each call runs
+${nl.elemsPerCall} elements as rows of n (n = 64 is one head's scores in decode); dyadic's integer kernels
+against a float32 TypeScript version of the op and @tensorflow/tfjs-backend-wasm (one thread), best of
+interleaved rounds, one process. ${nl.machine}. Bars (issue 17): >= 2x the float TypeScript version and
+>= 1x tfjs-wasm at every n.
+
+| op | n | dyadic build | Melem/s | vs float TS | vs tfjs-wasm |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
 /** The markdown document. */
-export function renderMarkdown(report, native = undefined) {
+export function renderMarkdown(report, native = undefined, nonlinear = undefined) {
   const { models, results } = report;
   const modelRows = models.map((m) => [m.name, m.label, `${(m.params / 1e6).toFixed(1)}M`, `${(m.files.f32 / MiB).toFixed(1)} MiB`, `${(m.files.q8_0 / MiB).toFixed(1)} MiB`]);
   const bench = results.map((r) => {
@@ -336,7 +358,7 @@ about as fast as one thread. Where it is clearly slower, a likely cause is that 
 ${'`'}HELPER_SPIN_MS${'`'} after every call it saw posted (and then lost to the main thread), taking CPU time from
 the main thread and the other processes on a machine without a spare core. Read these two-thread figures
 as this shared machine's, not as what two free cores give.
-${nativeSection(native)}
+${nativeSection(native)}${nonlinearSection(nonlinear)}
 ## Charts
 
 ![tokens/s per model and engine](e2e-tokens-per-s.svg)
@@ -351,6 +373,7 @@ export function writeReport(report) {
   writeFileSync(`${docs}e2e-tokens-per-s.svg`, speedChart(report));
   writeFileSync(`${docs}e2e-memory.svg`, memoryChart(report));
   const native = existsSync(NATIVE_JSON) ? JSON.parse(readFileSync(NATIVE_JSON, 'utf8')) : undefined;
-  writeFileSync(`${docs}benchmarks.md`, renderMarkdown(report, native && (Array.isArray(native) ? native : [native])));
+  const nonlinear = existsSync(NONLINEAR_JSON) ? JSON.parse(readFileSync(NONLINEAR_JSON, 'utf8')) : undefined;
+  writeFileSync(`${docs}benchmarks.md`, renderMarkdown(report, native && (Array.isArray(native) ? native : [native]), nonlinear));
   console.log('wrote docs/benchmarks.md, docs/e2e-tokens-per-s.svg, docs/e2e-memory.svg');
 }
