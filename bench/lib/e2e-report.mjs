@@ -9,6 +9,8 @@ const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
 /** `npm run bench -- native --json` saved here is rendered as its own section (nativeSection). */
 export const NATIVE_JSON = fileURLToPath(new URL('../results/native.json', import.meta.url));
 /** `npm run bench -- nonlinear --json` saved here is rendered as its own section (nonlinearSection). */
+/** `npm run bench -- prefill-logits --json` saved here adds a line to the native section. */
+export const PREFILL_LOGITS_JSON = fileURLToPath(new URL('../results/prefill-logits.json', import.meta.url));
 export const NONLINEAR_JSON = fileURLToPath(new URL('../results/nonlinear.json', import.meta.url));
 const MiB = 2 ** 20;
 
@@ -195,7 +197,7 @@ function memoryChart(report) {
  * dyadic against native llama.cpp (bench/native.mjs: node-llama-cpp's prebuilt CPU build, one thread,
  * same GGUF, same process), from that bench's saved JSON runs (one or more): ratios of the best runs.
  */
-export function nativeSection(runs) {
+export function nativeSection(runs, prefillLogits = undefined) {
   if (!runs?.length) return '';
   const rows = [];
   for (const run of runs) {
@@ -219,7 +221,12 @@ busy hyper-thread sibling still slows both): read the ratios, not the rates. Run
 | model | file | dyadic | test | dyadic t/s | native t/s | dyadic / native | load | clock |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
-`;
+${prefillLogits ? `
+Prefill computes the LM head for the prompt's last position only (every position only when a caller such
+as eval asks): \`npm run bench -- prefill-logits\` on the ${prefillLogits.model} model (${prefillLogits.mode}, pp${prefillLogits.nPrompt}) ran
+${prefillLogits.last_position_tps.toFixed(1)} t/s against ${prefillLogits.all_positions_tps.toFixed(1)} t/s with every position's logits, ${prefillLogits.ratio.toFixed(2)}x
+(${prefillLogits.clock} clock, load ${prefillLogits.load.map((l) => l.toFixed(1)).join(' -> ')}); the figures above include it.
+` : ''}`;
 }
 
 /** The integer nonlinear ops against float TypeScript and tfjs-wasm (bench/nonlinear.mjs's saved JSON). */
@@ -243,7 +250,7 @@ ${rows.join('\n')}
 }
 
 /** The markdown document. */
-export function renderMarkdown(report, native = undefined, nonlinear = undefined) {
+export function renderMarkdown(report, native = undefined, nonlinear = undefined, prefillLogits = undefined) {
   const { models, results } = report;
   const modelRows = models.map((m) => [m.name, m.label, `${(m.params / 1e6).toFixed(1)}M`, `${(m.files.f32 / MiB).toFixed(1)} MiB`, `${(m.files.q8_0 / MiB).toFixed(1)} MiB`]);
   const bench = results.map((r) => {
@@ -358,7 +365,7 @@ about as fast as one thread. Where it is clearly slower, a likely cause is that 
 ${'`'}HELPER_SPIN_MS${'`'} after every call it saw posted (and then lost to the main thread), taking CPU time from
 the main thread and the other processes on a machine without a spare core. Read these two-thread figures
 as this shared machine's, not as what two free cores give.
-${nativeSection(native)}${nonlinearSection(nonlinear)}
+${nativeSection(native, prefillLogits)}${nonlinearSection(nonlinear)}
 ## Charts
 
 ![tokens/s per model and engine](e2e-tokens-per-s.svg)
@@ -374,6 +381,7 @@ export function writeReport(report) {
   writeFileSync(`${docs}e2e-memory.svg`, memoryChart(report));
   const native = existsSync(NATIVE_JSON) ? JSON.parse(readFileSync(NATIVE_JSON, 'utf8')) : undefined;
   const nonlinear = existsSync(NONLINEAR_JSON) ? JSON.parse(readFileSync(NONLINEAR_JSON, 'utf8')) : undefined;
-  writeFileSync(`${docs}benchmarks.md`, renderMarkdown(report, native && (Array.isArray(native) ? native : [native]), nonlinear));
+  const prefillLogits = existsSync(PREFILL_LOGITS_JSON) ? JSON.parse(readFileSync(PREFILL_LOGITS_JSON, 'utf8')) : undefined;
+  writeFileSync(`${docs}benchmarks.md`, renderMarkdown(report, native && (Array.isArray(native) ? native : [native]), nonlinear, prefillLogits));
   console.log('wrote docs/benchmarks.md, docs/e2e-tokens-per-s.svg, docs/e2e-memory.svg');
 }
