@@ -58,6 +58,19 @@ describe('the packed package', () => {
     expect(existsSync(join(app, 'node_modules/dyadic/LICENSE'))).toBe(true);
   });
 
+  it('each export condition has its own declarations; only the node one has the file-system helpers', () => {
+    const root = join(app, 'node_modules/dyadic');
+    const conditions = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: { '.': Record<string, { types: string; default: string }> } }).exports['.'];
+    expect(Object.keys(conditions)).toEqual(expect.arrayContaining(['node', 'browser', 'workerd', 'default']));
+    for (const [name, { types, default: js }] of Object.entries(conditions)) {
+      expect(types, name).toBe(js.replace(/\.js$/, '.d.ts'));
+      const declared = readFileSync(join(root, types), 'utf8');
+      expect(declared, name).toContain("export * from '../index.js'");
+      expect(/loadModelFromPath/.test(declared), name).toBe(name === 'node');
+      expect(/bundledModelUrl/.test(declared), name).toBe(name === 'node');
+    }
+  });
+
   it('every sourceMappingURL points at a file that ships', () => {
     const root = join(app, 'node_modules/dyadic/dist');
     const dangling = listFiles(root, '.js').flatMap((file) => {
