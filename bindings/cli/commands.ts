@@ -27,7 +27,7 @@ export const common = {
   },
   tokenizer: { names: ['-z', '--tokenizer'], kind: 'string', value: 'FILE', help: 'tok*.bin, tokenizer.json or a GGUF file with a vocabulary', default: "the model file's vocabulary" },
   ctx: { names: ['-c', '--ctx-size'], kind: 'number', help: 'context positions (KV cache size)', default: "the model's context length" },
-  mode: { names: ['--mode'], kind: 'string', value: 'MODE', help: 'inference engine (see modes below)', default: 'w8a8 for a float file (float32 with Q/K/V biases); a quantized file runs its own mode' },
+  mode: { names: ['--mode'], kind: 'string', value: 'MODE', help: 'inference engine (see modes below)', default: 'w8a8 for a float file (float32 with Q/K/V biases), native for a llama.cpp-quantized GGUF, a dyadic-quantized file its own mode' },
   threads: { names: ['-t', '--threads'], kind: 'string', value: 'N|auto', help: 'kernel threads of an integer engine (same tokens for any count)', default: 'auto (every core)' },
   json: { names: ['--json'], kind: 'boolean', help: 'print one JSON object on stdout instead of text and statistics' },
 } satisfies Record<string, FlagSpec>;
@@ -38,7 +38,9 @@ export function modeNotes(): string[] {
     `modes: ${engineModes().join(', ')}`,
     '  w8a8 ... w4a4: integer-only inference on the wasm kernels (weight bits, activation bits); a float',
     '  file is quantized on load. float32: the float JavaScript reference (float is an alias).',
-    '  A file written by `dyadic quantize` runs in its own mode.',
+    '  native: a llama.cpp-quantized GGUF (Q8_0, Q4_0, Q4_K, ...) at its stored types on group-wise kernels.',
+    '  Default: a float file runs w8a8, a llama.cpp-quantized GGUF native, a file written by `dyadic quantize`',
+    '  its own mode.',
   ];
 }
 

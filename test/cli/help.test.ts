@@ -88,6 +88,12 @@ describe('dyadic generate defaults', () => {
     }
   });
 
+  it('a llama.cpp-quantized GGUF runs mode native by default', () => {
+    const r = run(['generate', '-m', join(repoRoot, 'test/fixtures/llamacpp/stories260K-Q8_0.gguf'), '-n', '8', '--seed', '2']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/8 tokens, .*mode native, /);
+  });
+
   it('a file that is not a model is named as such, for any extension', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dyadic-notmodel-'));
     try {

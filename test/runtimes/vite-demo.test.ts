@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, createServer } from 'vite';
 import type { Browser, Page } from 'playwright-core';
@@ -124,13 +124,19 @@ suite('examples/web bundled by Vite', () => {
   });
 
   it('works on the Vite dev server with dyadic installed in node_modules (pre-bundled): two threads, Node\'s tokens', async () => {
-    // What npm installs (package.json `files`): the package.json and the built dist/ (its .js, .d.ts, .wasm).
+    // What npm installs (package.json `files`): the package.json and the built dist/ (its .js, .d.ts, .wasm),
     const app = demoApp();
     apps.push(app);
     const installed = join(app, 'node_modules/dyadic');
     mkdirSync(installed);
     copyFileSync(join(repo, 'package.json'), join(installed, 'package.json'));
     cpSync(join(repo, 'dist'), join(installed, 'dist'), { recursive: true, filter: (f) => !/\.(wat|map)$/.test(f) });
+    // and its dependencies beside it (the chat template renderer, imported on first use).
+    const deps = Object.keys((JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+    for (const dep of deps) {
+      mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
+      symlinkSync(join(repo, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
+    }
     const dev = await createServer({
       root: join(app, 'examples/web'),
       configFile: false,
