@@ -1,10 +1,11 @@
 // Node-only: reads model and tokenizer files from paths and hands their bytes to the host-independent
 // loaders. A safetensors model is a directory (config.json + *.safetensors, tokenizer.json if present)
 // or a .safetensors file with those beside it.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { type GgufFile, parseGguf } from '../formats/gguf.js';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadedModel, loadModel, loadTokenizer } from '../model/load.js';
+import { type LoadedModel, loadGgufChunked, loadModel, loadTokenizer } from '../model/load.js';
 import { ggufSplitNames } from '../formats/gguf-split.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
@@ -55,7 +56,57 @@ export function loadModelFromPath(pathOrUrl: string | URL): LoadedModel {
     const [first, ...rest] = parts.map((name) => ({ bytes: readBytes(join(dirname(path), name)), file: join(dirname(path), name) }));
     return loadModel(first, { extraShards: rest });
   }
+  if (path.endsWith('.gguf')) return loadGgufFromPath(path);
   return loadModel({ bytes: readBytes(path), file: path });
+}
+
+/** First read of a GGUF header; doubled until the metadata and tensor infos fit (a 32k vocabulary takes ~1 MB). */
+const GGUF_HEADER_PREFIX = 1 << 20;
+/** The reused read buffer: at least the group-wise packer's row chunk (bindings/gemm/groupwise-pack.ts). */
+const SCRATCH_BYTES = 2 << 20;
+
+/**
+ * A GGUF file read in chunks: the header from its first bytes, then one tensor at a time into one reused
+ * buffer when a model is planned (mode native packs each tensor straight into wasm memory), so the file
+ * never sits whole in memory. The float paths read the whole file when they ask for float32 weights.
+ */
+export function loadGgufFromPath(path: string): LoadedModel {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new FileReadError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const readAt = (offset: number, length: number, into?: Buffer): Buffer => {
+      const buf = into ?? Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, buf, done, length - done, offset + done);
+        if (n === 0) throw new FileReadError(`cannot read ${path}: the file ended at ${offset + done} bytes (it changed while loading?)`);
+        done += n;
+      }
+      return buf;
+    };
+    let header: GgufFile | undefined;
+    for (let prefix = Math.min(GGUF_HEADER_PREFIX, size); !header; prefix = Math.min(2 * prefix, size)) {
+      try {
+        header = parseGguf(readAt(0, prefix), path, size);
+      } catch (e) {
+        if (prefix >= size) throw e; // the whole file and still not a header: the parser's error stands
+      }
+    }
+    // Reads up to SCRATCH_BYTES (row chunks of a tensor being packed) reuse one buffer; larger ones are fresh.
+    const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+    const model = loadGgufChunked(header, (offset, length) =>
+      length <= SCRATCH_BYTES ? readAt(offset, length, scratch).subarray(0, length) : readAt(offset, length), () => readBytes(path));
+    // The descriptor stays open while the model can still read tensors; Node closes it at exit.
+    return model;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
 }
 
 export function loadTokenizerFromPath(pathOrUrl: string | URL): Tokenizer {

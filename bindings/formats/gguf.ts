@@ -94,9 +94,15 @@ function readValue(r: ByteReader, type: number, what: string, depth = 0): GgufVa
   return out;
 }
 
-/** Parses a GGUF file from its bytes. `file` names it in errors. Tensor data is not decoded here. */
-export function parseGguf(data: ArrayBuffer | ArrayBufferView, file = 'model.gguf'): GgufFile {
+/**
+ * Parses a GGUF file from its bytes. `file` names it in errors. Tensor data is not decoded here.
+ * `fileSize` (default: all of `data`) lets `data` be only the file's first bytes (header, metadata and
+ * tensor infos), as a reader that fetches tensors one at a time needs: tensor ranges are checked against
+ * fileSize, and `bytes` of the result is that prefix.
+ */
+export function parseGguf(data: ArrayBuffer | ArrayBufferView, file = 'model.gguf', fileSize?: number): GgufFile {
   const bytes = asBytes(data);
+  const size = fileSize ?? bytes.byteLength;
   const r: ByteReader = new ByteReader(bytes, file);
   const magic = r.u32('magic');
   if (magic !== GGUF_MAGIC) r.fail(`not a GGUF file (magic 0x${magic.toString(16).padStart(8, '0')}, want "GGUF")`);
@@ -144,7 +150,7 @@ export function parseGguf(data: ArrayBuffer | ArrayBufferView, file = 'model.ggu
       if (n < 1) r.fail(`tensor "${name}": dimension ${d} is ${n}`);
       dims.push(n);
       elements *= n;
-      if (elements > bytes.byteLength * 8) r.fail(`tensor "${name}": shape [${dims.join(', ')}${d + 1 < nDims ? ', ...' : ''}] is larger than the file could hold`);
+      if (elements > size * 8) r.fail(`tensor "${name}": shape [${dims.join(', ')}${d + 1 < nDims ? ', ...' : ''}] is larger than the file could hold`);
     }
     const type = r.u32(`tensor "${name}" type`);
     const info = tensorTypeInfo(type);
@@ -159,8 +165,8 @@ export function parseGguf(data: ArrayBuffer | ArrayBufferView, file = 'model.ggu
   const tensors = new Map<string, GgufTensorInfo>();
   for (const t of infos) {
     const offset = dataOffset + t.relOffset;
-    if (offset + t.byteSize > bytes.byteLength) {
-      r.fail(`tensor "${t.name}": data [${offset}, ${offset + t.byteSize}) runs past the end of the file (${bytes.byteLength} bytes)`);
+    if (offset + t.byteSize > size) {
+      r.fail(`tensor "${t.name}": data [${offset}, ${offset + t.byteSize}) runs past the end of the file (${size} bytes)`);
     }
     tensors.set(t.name, { name: t.name, dims: t.dims, type: t.type, elements: t.elements, offset, byteSize: t.byteSize });
   }

@@ -92,6 +92,7 @@ export interface DecodedRow {
 
 /** Sink for scale writes when only codes are wanted (writes to a typed array past its end are dropped). */
 const NO_SCALES = new Float64Array(0);
+const NO_CODES = new Int16Array(0);
 
 export function newDecodedRow(f: GroupwiseFormat, K: number): DecodedRow {
   return { codes: new Int16Array(K), sd: new Float64Array(K / f.G), sm: new Float64Array(K / f.G) };
@@ -99,10 +100,14 @@ export function newDecodedRow(f: GroupwiseFormat, K: number): DecodedRow {
 
 /**
  * Decodes the K elements of one row starting at byte `at` of `src` into `out`. With codesOnly, only the
- * codes are written, in integer arithmetic (the embedding lookup at inference; sd and sm stay untouched).
+ * codes are written, in integer arithmetic (the embedding lookup at inference; sd and sm stay untouched);
+ * with scalesOnly, only sd and sm (the codes array is left as it was).
  */
-export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: number, out: DecodedRow, codesOnly = false): void {
-  const { codes } = out;
+export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: number, out: DecodedRow, codesOnly = false, scalesOnly = false): void {
+  const codes = scalesOnly ? NO_CODES : out.codes;
+  const C16 = scalesOnly ? 0 : 16; // code loop lengths (none when only scales are wanted)
+  const C32 = scalesOnly ? 0 : 32;
+  const C256 = scalesOnly ? 0 : 256;
   const sd = codesOnly ? NO_SCALES : out.sd;
   const sm = codesOnly ? NO_SCALES : out.sm;
   const h = (i: number) => (codesOnly ? 0 : halfToFloat(src[i] | (src[i + 1] << 8)));
@@ -114,7 +119,7 @@ export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: nu
       case GgmlType.Q8_0:
         sd[g0] = h(at);
         sm[g0] = 0;
-        for (let j = 0; j < 32; j++) codes[y + j] = (src[at + 2 + j] << 24) >> 24;
+        for (let j = 0; j < C32; j++) codes[y + j] = (src[at + 2 + j] << 24) >> 24;
         break;
       case GgmlType.IQ4_NL:
       case GgmlType.Q4_0:
@@ -123,7 +128,7 @@ export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: nu
         const q = at + (f.type === GgmlType.Q4_1 ? 4 : 2);
         sd[g0] = h(at);
         sm[g0] = f.type === GgmlType.Q4_1 ? -h(at + 2) : 0;
-        for (let j = 0; j < 16; j++) {
+        for (let j = 0; j < C16; j++) {
           codes[y + j] = table ? IQ4NL_VALUES[src[q + j] & 15] : src[q + j] & 15;
           codes[y + 16 + j] = table ? IQ4NL_VALUES[src[q + j] >> 4] : src[q + j] >> 4;
         }
@@ -136,7 +141,7 @@ export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: nu
         const bits = (src[hi] | (src[hi + 1] << 8) | (src[hi + 2] << 16) | (src[hi + 3] << 24)) >>> 0;
         sd[g0] = h(at);
         sm[g0] = withMin ? -h(at + 2) : 0;
-        for (let j = 0; j < 16; j++) {
+        for (let j = 0; j < C16; j++) {
           const q = src[hi + 4 + j];
           codes[y + j] = (q & 15) | (((bits >>> j) & 1) << 4);
           codes[y + 16 + j] = (q >> 4) | (((bits >>> (j + 16)) & 1) << 4);
@@ -155,7 +160,7 @@ export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: nu
           sm[g0 + j] = dmin * m;
           const q = qs + 32 * (j >> 1);
           const shift = 4 * (j & 1);
-          for (let l = 0; l < 32; l++) {
+          for (let l = 0; l < C32; l++) {
             codes[y + 32 * j + l] = ((src[q + l] >> shift) & 15) | (five ? ((src[at + 16 + l] >> j) & 1) << 4 : 0);
           }
         }
@@ -167,7 +172,7 @@ export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: nu
           sd[g0 + j] = d * ((src[at + 192 + j] << 24) >> 24);
           sm[g0 + j] = 0;
         }
-        for (let e = 0; e < 256; e++) {
+        for (let e = 0; e < C256; e++) {
           const half = e >> 7;
           const quarter = (e >> 5) & 3; // 32-element run: nibble plane (quarter & 1) of ql[64 half + 32 (quarter >> 1) ..]
           const l = e & 31;
@@ -183,7 +188,7 @@ export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: nu
           sd[g0 + j] = d * (q3kScale(src, at + 96, j) - 32);
           sm[g0 + j] = 0;
         }
-        for (let e = 0; e < 256; e++) {
+        for (let e = 0; e < C256; e++) {
           const half = e >> 7;
           const j = (e >> 5) & 3;
           const l = e & 31;
@@ -198,7 +203,7 @@ export function decodeRow(f: GroupwiseFormat, src: Uint8Array, at: number, K: nu
           sd[g0 + j] = d * (src[at + j] & 15);
           sm[g0 + j] = dmin * (src[at + j] >> 4);
         }
-        for (let e = 0; e < 256; e++) {
+        for (let e = 0; e < C256; e++) {
           const half = e >> 7;
           const j = (e >> 5) & 3;
           codes[y + e] = (src[at + 16 + 32 * half + (e & 31)] >> (2 * j)) & 3;

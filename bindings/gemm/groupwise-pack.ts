@@ -65,12 +65,23 @@ export function groupwiseShifts(e: Int32Array, absW: Float64Array): { E: number;
   return { E, shifts };
 }
 
+/** Per byte of two nibbles: lo + hi, and |lo - 8| + |hi - 8|. */
+const NIBBLE_SUM = Uint8Array.from({ length: 256 }, (_, b) => (b & 15) + (b >> 4));
+const NIBBLE_ABS_DEV8 = Uint8Array.from({ length: 256 }, (_, b) => Math.abs((b & 15) - 8) + Math.abs((b >> 4) - 8));
+
 function fail(name: string, message: string): never {
   throw new RangeError(`dyadic group-wise ${name}: ${message}`);
 }
 
-/** Validates a block tensor's shape against its bytes; returns the format. */
-export function checkBlockTensor(type: number, blocks: Uint8Array, N: number, K: number, name: string): GroupwiseFormat {
+/** Reads `length` bytes of a tensor from byte `offset` of its data (the result may be reused by the next call). */
+export type RangeReader = (offset: number, length: number) => Uint8Array;
+
+/** Bytes of rows a range reader is asked for at once. */
+const CHUNK_BYTES = 1 << 20;
+const NO_BYTES = new Uint8Array(0);
+
+/** Validates a block tensor's shape against its bytes (or their count, for a range reader); returns the format. */
+export function checkBlockTensor(type: number, blocks: Uint8Array, N: number, K: number, name: string, byteCount = blocks.length): GroupwiseFormat {
   const f = groupwiseFormat(type);
   if (!f) fail(name, `type ${tensorTypeName(type)} has no group-wise kernel`);
   if (!Number.isSafeInteger(N) || N < 1) fail(name, `N (output channels) must be a positive integer, got ${N}`);
@@ -79,7 +90,7 @@ export function checkBlockTensor(type: number, blocks: Uint8Array, N: number, K:
   }
   const bytes = N * (K / f.blockSize) * f.blockBytes;
   if (!(blocks instanceof Uint8Array)) throw new TypeError(`dyadic group-wise ${name}: blocks must be a Uint8Array`);
-  if (blocks.length !== bytes) fail(name, `${blocks.length} bytes of ${f.name} blocks, expected ${bytes} for [${N}, ${K}]`);
+  if (byteCount !== bytes) fail(name, `${byteCount} bytes of ${f.name} blocks, expected ${bytes} for [${N}, ${K}]`);
   return f;
 }
 
@@ -88,8 +99,14 @@ export function checkBlockTensor(type: number, blocks: Uint8Array, N: number, K:
  * Memory: codes (K/2 bytes per row for nibble types, K otherwise), i16 scales per group, i32 mins per
  * group for types with mins, 12 bytes per row. Temporary JS memory: one decoded row.
  */
-export function packGroupwise(runtime: DyadicRuntime, type: number, blocks: Uint8Array, N: number, K: number, name = 'weights'): GroupwiseWeights {
-  const f = checkBlockTensor(type, blocks, N, K, name);
+export function packGroupwise(runtime: DyadicRuntime, type: number, source: Uint8Array | RangeReader, N: number, K: number, name = 'weights'): GroupwiseWeights {
+  const known = groupwiseFormat(type);
+  const rowBytes = known && Number.isSafeInteger(K) && K % known.blockSize === 0 ? (K / known.blockSize) * known.blockBytes : 0;
+  const f = typeof source === 'function' ? checkBlockTensor(type, NO_BYTES, N, K, name, N * rowBytes) : checkBlockTensor(type, source, N, K, name);
+  // A range reader is read CHUNK_BYTES of rows at a time (a tensor never sits whole in JS memory).
+  const chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / rowBytes));
+  let blocks = typeof source === 'function' ? source(0, Math.min(N, chunkRows) * rowBytes) : source;
+  let chunkStart = 0;
   const { G } = f;
   const Np = Math.ceil(N / 4) * 4;
   const Kp = K;
@@ -118,34 +135,66 @@ export function packGroupwise(runtime: DyadicRuntime, type: number, blocks: Uint
   const Mx = new Int32Array(ng);
   const e = new Int32Array(N);
   const absW = new Float64Array(N);
-  const rowBytes = (K / f.blockSize) * f.blockBytes;
   let maxS = 1;
+  // Q4_0 / Q4_1 store their nibbles exactly as the kernel's q4 unit (byte j = u[j] | u[j + 16] << 4):
+  // their blocks are copied as they are, and the sums come from per-byte tables.
+  const nibbleCopy = f.kind === 'q4' && f.blockSize === 32;
+  const qAt = f.hasMin ? 4 : 2; // Q4_1: d, m, then the nibbles
   for (let n = 0; n < N; n++) {
-    decodeRow(f, blocks, n * rowBytes, K, row);
+    if (typeof source === 'function' && n - chunkStart >= chunkRows) {
+      chunkStart = n;
+      blocks = source(n * rowBytes, Math.min(N - n, chunkRows) * rowBytes);
+    }
+    const rowAt = (n - chunkStart) * rowBytes;
+    decodeRow(f, blocks, rowAt, K, row, false, nibbleCopy);
     e[n] = integerRow(row.sd, row.sm, S, Mx);
     const t = n >> 2;
     const c = n & 3;
     let sum = 0;
     let abs = 0;
+    const off = f.off;
+    const codes = row.codes;
     for (let g = 0; g < ng; g++) {
-      maxS = Math.max(maxS, Math.abs(S[g]));
-      s16[(t * ng + g) * 4 + c] = S[g];
-      if (mx) mx[n * ngp + g] = Mx[g];
-      for (let j = 0; j < G; j++) {
-        const v = S[g] * (row.codes[g * G + j] - f.off) - Mx[g];
+      const sg = S[g];
+      const mg = Mx[g];
+      if (Math.abs(sg) > maxS) maxS = Math.abs(sg);
+      s16[(t * ng + g) * 4 + c] = sg;
+      if (mx) mx[n * ngp + g] = mg;
+      if (nibbleCopy) {
+        const src = rowAt + g * f.blockBytes + qAt;
+        const dst = ((t * nu + g) * 4 + c) * 16;
+        let usum = 0;
+        let dev = 0;
+        for (let j = 0; j < 16; j++) {
+          const b = blocks[src + j];
+          w[dst + j] = b;
+          usum += NIBBLE_SUM[b];
+          dev += NIBBLE_ABS_DEV8[b];
+        }
+        sum += sg * (usum - 32 * off) - 32 * mg;
+        if (mg === 0 && off === 8) abs += Math.abs(sg) * dev;
+        else for (let j = 0; j < 16; j++) {
+          const b = blocks[src + j];
+          abs += Math.abs(sg * ((b & 15) - off) - mg) + Math.abs(sg * ((b >> 4) - off) - mg);
+        }
+        continue;
+      }
+      for (let j = g * G, end = j + G; j < end; j++) {
+        const v = sg * (codes[j] - off) - mg;
         sum += v;
-        abs += Math.abs(v);
+        abs += v < 0 ? -v : v;
       }
     }
     wsum[n] = BigInt(sum);
     absW[n] = abs;
-    const codes = row.codes;
+    if (nibbleCopy) continue;
     for (let u = 0; u < nu; u++) {
       const base = ((t * nu + u) * 4 + c) * ub;
+      const k0 = 32 * u;
       if (f.kind === 'q4') {
-        for (let j = 0; j < 16; j++) w[base + j] = codes[32 * u + j] | (codes[32 * u + 16 + j] << 4);
+        for (let j = 0; j < 16; j++) w[base + j] = codes[k0 + j] | (codes[k0 + 16 + j] << 4);
       } else {
-        for (let j = 0; j < 32; j++) w[base + j] = codes[32 * u + j] & 0xff;
+        for (let j = 0; j < 32; j++) w[base + j] = codes[k0 + j] & 0xff;
       }
     }
   }

@@ -3,7 +3,7 @@
 // objects out: no file system here, so browsers and Workers use it as is.
 import { asBytes } from '../formats/byte-reader.js';
 import { ModelFormatError } from '../formats/errors.js';
-import { type GgufFile, parseGguf } from '../formats/gguf.js';
+import { type GgufFile, type GgufTensorInfo, parseGguf } from '../formats/gguf.js';
 import { mergeGgufSplits } from '../formats/gguf-split.js';
 import { downloadModel, isUrlSource, type UrlSource } from './download.js';
 import { hasLlama2cHeader, isLlama2cV1, parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../formats/llama2c.js';
@@ -104,7 +104,23 @@ function notAModel(file: string, bytes: ArrayBuffer | ArrayBufferView): ModelFor
   );
 }
 
-function fromGguf(g: GgufFile): LoadedModel {
+/**
+ * A GGUF model whose tensors are read one at a time (Node reads a path in chunks: bindings/cli/node-files.ts):
+ * `header` parsed from the file's first bytes (parseGguf with fileSize), `readAt` returns `length` bytes
+ * from `offset` (the caller may reuse its buffer between calls), `readAll` the whole file (only the float
+ * paths ask: the float32 reference and the per-channel modes; a dyadic-quantized file is read whole).
+ */
+export function loadGgufChunked(header: GgufFile, readAt: (offset: number, length: number) => Uint8Array, readAll: () => Uint8Array): LoadedModel {
+  if (isQuantizedGguf(header)) return fromGguf(parseGguf(readAll(), header.file));
+  let whole: GgufFile | undefined;
+  return fromGguf(header, readAt, () => (whole ??= parseGguf(readAll(), header.file)));
+}
+
+function fromGguf(
+  g: GgufFile,
+  readAt: (offset: number, length: number) => Uint8Array = (offset, length) => g.bytes.subarray(offset, offset + length),
+  whole: () => GgufFile = () => g,
+): LoadedModel {
   const config = ggufConfig(g);
   // A file dyadic quantized: integer tensors, and float weights recovered from them for the float path.
   const quantized = isQuantizedGguf(g) ? loadQuantizedGguf(g, config) : undefined;
@@ -118,20 +134,29 @@ function fromGguf(g: GgufFile): LoadedModel {
   // The float32 weights are made only when something asks for them (the float32 reference and the
   // per-channel modes): mode native never does.
   let weights: LlamaWeights | undefined;
+  const info = (name: string): GgufTensorInfo => {
+    const t = g.tensors.get(name);
+    if (!t) throw new ModelFormatError(g.file, `missing tensor "${name}"`);
+    return t;
+  };
   const reader: TensorReader = {
     file: g.file,
     tensors: g.tensors,
     read: (name) => {
-      const t = g.tensors.get(name);
-      if (!t) throw new ModelFormatError(g.file, `missing tensor "${name}"`);
-      return g.bytes.subarray(t.offset, t.offset + t.byteSize);
+      const t = info(name);
+      return readAt(t.offset, t.byteSize);
+    },
+    readRange: (name, offset, length) => {
+      const t = info(name);
+      if (!(offset >= 0 && length >= 0 && offset + length <= t.byteSize)) throw new RangeError(`dyadic: bytes [${offset}, ${offset + length}) outside tensor "${name}" (${t.byteSize} bytes)`);
+      return readAt(t.offset + offset, length);
     },
   };
   if (!quantized) ggufWeightShapes(g, config); // shape errors at load, as before
   return {
     file: g.file, format: 'gguf', config, tensors, tokenizer, quantized, reader, chatTemplate,
     get weights() {
-      return (weights ??= quantized ? dequantizeLlama(quantized.model) : ggufWeights(g, config));
+      return (weights ??= quantized ? dequantizeLlama(quantized.model) : ggufWeights(whole(), config));
     },
   };
 }

@@ -4,6 +4,8 @@
 // are the same on both builds and any thread count.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadGgufFromPath } from '../../bindings/cli/node-files.js';
 import '../../bindings/entry/node.js'; // registers the wasm source
 import { loadModel, type LoadedModel } from '../../bindings/model/load.js';
 import { createEngine } from '../../bindings/model/engines.js';
@@ -84,6 +86,24 @@ describe('mode native on llama.cpp-quantized files', () => {
         e.runtime.close();
       }
       for (let r = 1; r < runs.length; r++) expect(runs[r], `${file} run ${r}`).toEqual(runs[0]);
+    }
+  });
+
+  it('a path is read in chunks (header, then tensors one at a time) with the same integers as the bytes in memory', async () => {
+    for (const file of ['stories260K-Q4_K_M.gguf', 'k256-1layer-Q5_K_M.gguf']) {
+      const fromBytes = load(file);
+      const fromPath = loadGgufFromPath(fileURLToPath(new URL(file, dir)));
+      expect(fromPath.reader!.tensors.size).toBe(fromBytes.reader!.tensors.size);
+      const tokens = fromBytes.tokenizer!.encode(TEXT).slice(0, 8);
+      const run = async (m: LoadedModel) => {
+        const e = (await createNativeEngine(withoutFloatWeights(m), { maxPositions: 16, build: 'simd' })) as IntegerLlama;
+        const r = e.forwardIntRows(tokens, 0);
+        e.runtime.close();
+        return r;
+      };
+      expect(await run(fromPath), file).toEqual(await run(fromBytes));
+      // the float path still works from a path (it reads the whole file when asked)
+      expect(fromPath.weights.layers.length).toBe(fromBytes.config.nLayers);
     }
   });
 

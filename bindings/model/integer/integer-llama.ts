@@ -65,7 +65,7 @@ interface Linear {
 
 function planLinear(runtime: DyadicRuntime, q: LinearWeights, name: string): Linear {
   if (isBlockMatrix(q)) {
-    const gw = packGroupwise(runtime, q.type, q.read(), q.rows, q.cols, name);
+    const gw = packGroupwise(runtime, q.type, q.read, q.rows, q.cols, name);
     return { N: gw.N, Kp: gw.Kp, Np: gw.Np, scale: gw.scale, shift: gw.shift, groupwise: gw, kernel: gw.kernel };
   }
   if (!q.sparseBlock) {

@@ -22,6 +22,8 @@ export interface TensorReader {
   readonly tensors: ReadonlyMap<string, GgufTensorInfo>;
   /** The stored bytes of one tensor (a view or a fresh read; the caller does not keep it). */
   read(name: string): Uint8Array;
+  /** `length` bytes from byte `offset` of one tensor's data (the caller does not keep them). */
+  readRange(name: string, offset: number, length: number): Uint8Array;
 }
 
 /** A matrix in one of llama.cpp's block types, read when it is packed. */
@@ -30,7 +32,8 @@ export interface BlockMatrix {
   readonly cols: number; // K
   readonly type: number;
   readonly name: string;
-  readonly read: () => Uint8Array;
+  /** `length` bytes from `offset` of the stored tensor (rows are read a chunk at a time when packed). */
+  readonly read: (offset: number, length: number) => Uint8Array;
 }
 
 export type LinearWeights = QuantizedMatrix | BlockMatrix;
@@ -151,7 +154,7 @@ export function nativeWeights(config: LlamaConfig, src: TensorReader): IntegerWe
     if (t.dims.length !== 2 || t.dims[0] !== cols || t.dims[1] !== rows) {
       throw new ModelFormatError(src.file, `tensor "${name}" has shape [${t.dims.join(', ')}], expected [${cols}, ${rows}]`);
     }
-    if (groupwiseFormat(t.type)) return { rows, cols, type: t.type, name, read: () => src.read(name) };
+    if (groupwiseFormat(t.type)) return { rows, cols, type: t.type, name, read: (offset, length) => src.readRange(name, offset, length) };
     if (!['F32', 'F16', 'BF16'].includes(tensorTypeName(t.type))) {
       throw new ModelFormatError(src.file, `tensor "${name}" is ${tensorTypeName(t.type)}, which mode native cannot run`);
     }
@@ -180,7 +183,7 @@ export function nativeWeights(config: LlamaConfig, src: TensorReader): IntegerWe
   const f = groupwiseFormat(embd.type);
   let embedding: QuantizedEmbedding | BlockEmbedding;
   if (f) {
-    const blocks = src.read('token_embd.weight').slice(); // kept: the table stays quantized
+    const blocks = new Uint8Array(src.read('token_embd.weight')); // a copy (a Node Buffer's slice() is a view), kept: the table stays quantized
     const ng = dim / f.G;
     const S = new Int16Array(vocabSize * ng);
     const Mx = f.hasMin ? new Int32Array(vocabSize * ng) : undefined;
@@ -190,7 +193,7 @@ export function nativeWeights(config: LlamaConfig, src: TensorReader): IntegerWe
     const m = new Int32Array(ng);
     const rowBytes = (dim / f.blockSize) * f.blockBytes;
     for (let t = 0; t < vocabSize; t++) {
-      decodeRow(f, blocks, t * rowBytes, dim, row);
+      decodeRow(f, blocks, t * rowBytes, dim, row, false, true);
       e[t] = integerRow(row.sd, row.sm, s, m);
       S.set(s, t * ng);
       Mx?.set(m, t * ng);
