@@ -16,8 +16,8 @@
 // Why not di_requant_rows: it rounds q from (p - lo) and z_y separately, so q - z_y carries both roundings
 // (up to 1 step). Rounding p' alone and adding the integer z_y leaves half a step; 253 levels keep q
 // within -127..127 without a clamp (round(v) + round(w) <= v + w + 1 <= 254).
-// |error| <= REQUANT_MAX_ERROR_STEPS (0.5 + 2^-7) output steps: half a step, the pre-shift's rounding
-// (< 2^-8 step) and m_y's (< 2^-8 step).
+// |error| <= REQUANT_MAX_ERROR_STEPS (0.5 + 2^-7 + 2^-8) output steps: half a step, the pre-shift's
+// rounding (< 2^-8 step) and m_y's (m_y >= 2^14: relative 2^-15 over up to 253 steps, < 2^-7).
 
 import { bitlength_i64 } from "./intmath";
 

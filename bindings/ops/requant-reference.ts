@@ -4,8 +4,13 @@
 import type { RowParams } from '../gemm/epilogue-reference.js';
 import { bitLength } from './intmath-reference.js';
 
-/** Worst-case error of a requantized output in output steps: half a step plus the pre-shift's and m_y's roundings. */
-export const REQUANT_MAX_ERROR_STEPS = 0.5 + 2 ** -7;
+/**
+ * Worst-case error of a requantized output in output steps: half a step, the pre-shift's rounding (half a
+ * unit of p' against a step of >= 2^15 / 253 units: < 2^-8) and m_y's (m_y >= 2^14, so a relative 2^-15,
+ * over up to 253 steps from z_y: < 2^-7). (It was 0.5 + 2^-7, which missed that m_y may hold only 15 bits;
+ * rows that sit all on one side of zero with a pre-shift reach 0.509: issue 19's norm sweep.)
+ */
+export const REQUANT_MAX_ERROR_STEPS = 0.5 + 2 ** -7 + 2 ** -8;
 
 /**
  * One row: p [n] int32 with real scale m_a / 2^k_a -> q [n] int8 and (m_y, k_y, z_y). `range` gives the

@@ -90,7 +90,8 @@ describe('DI-Norm', () => {
     });
   }
 
-  for (const seed of [...seeds(43), 732536939]) {
+  // 1360365735 and 4063988983: outlier rows with gamma that the 15-bit p of the first kernel failed (issue 19)
+  for (const seed of seeds(43, 732536939, 1360365735, 4063988983)) {
     it(`meets its budgets against float64 RMSNorm and LayerNorm, seed ${seed}`, () => {
       const rng = new Rng(seed);
       let worst32 = 0, worst8 = 0, worstIdeal = 0, gauss8 = 0;
