@@ -24,6 +24,7 @@ import { BANNED_TOKENS, E2E_MODELS, ensureModelFiles } from './lib/e2e-models.mj
 import { DECODE_TOKENS, PROMPT_TOKENS, promptTokens } from './lib/e2e-dyadic.mjs';
 import { runInChromium, serveBench } from './lib/e2e-browser.mjs';
 import { writeReport } from './lib/e2e-report.mjs';
+import { relaxedSimdFlags } from '../scripts/node-flags.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -92,7 +93,7 @@ function flag(args, name) {
 /** One dyadic run in a child Node process (its maxRSS is this run's peak). */
 function runInNode(options) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', `${here}lib/e2e-node-run.mjs`, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...relaxedSimdFlags(), `${here}lib/e2e-node-run.mjs`, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.on('error', reject);

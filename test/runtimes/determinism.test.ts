@@ -63,7 +63,7 @@ const hosts: Record<string, Result[]> = {};
 
 describe('integer logits are bit-exact across hosts and builds', () => {
   beforeAll(async () => {
-    // Node runs the probe in this process (vitest gives it --experimental-wasm-relaxed-simd, so both builds).
+    // Node runs the probe in this process (with the relaxed-SIMD flag on Node 20, by default on Node 22+: both builds).
     const node = logitHashes(dyadic, modelBytes(), CASES).then((r) => (hosts.node = r));
 
     const worker = await startWorker(
