@@ -2,19 +2,18 @@
 // tokenization, one decode step at short and long context, and a full prefill as eval runs it.
 // `npm run bench -- model [--json FILE]`. Figures are medians from one process; compare ratios.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { FloatLlama, loadModel, loadTokenizer, splitStories } from '../dist/entry/node.js';
 import { machineLine, measure, printTable } from './lib/measure.mjs';
-
-const shared = fileURLToPath(new URL('../../shared/', import.meta.url));
+import { modelPath, textPath } from './lib/inputs.mjs';
 
 export async function main() {
   console.log(machineLine());
-  const ggufBytes = new Uint8Array(readFileSync(shared + 'models/stories260K.gguf'));
-  const vocabBytes = new Uint8Array(readFileSync(shared + 'models/ggml-vocab-llama-spm.gguf'));
+  const ggufBytes = new Uint8Array(readFileSync(modelPath('stories260K.gguf')));
+  const vocabBytes = new Uint8Array(readFileSync(modelPath('ggml-vocab-llama-spm.gguf')));
   const m = loadModel({ bytes: ggufBytes, file: 'stories260K.gguf' });
-  // The first dev story long enough to fill the 512-position context.
-  const story = splitStories(readFileSync(shared + 'data/tinystories-valid-dev.txt', 'utf8')).find((s) => m.tokenizer.encode(s).length >= 512);
+  // The first story long enough to fill the 512-position context (the stories joined if none is).
+  const stories = splitStories(readFileSync(textPath(), 'utf8'));
+  const story = stories.find((s) => m.tokenizer.encode(s).length >= 512) ?? stories.join(' ');
   const spm32k = loadTokenizer({ bytes: vocabBytes, file: 'ggml-vocab-llama-spm.gguf' });
   const model = new FloatLlama(m.config, m.weights, { maxPositions: 512 });
   const tokens = m.tokenizer.encode(story).slice(0, 512);

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type RunningWorker } from './helpers/workerd.js';
 import { accumulateRef } from '../bindings/gemm/reference.js';
+import { freshSeed, seededPerTest } from './helpers/rng.js';
+
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
 // Compiling wasm from bytes is refused in workerd, so all of this works only because the workerd entry
 // imports the .wasm files as modules.
@@ -37,10 +41,10 @@ export default {
 `;
 
 function randomInts(n: number, lo: number, hi: number): number[] {
-  return Array.from({ length: n }, () => lo + Math.floor(Math.random() * (hi - lo + 1)));
+  return Array.from({ length: n }, () => lo + Math.floor(random() * (hi - lo + 1)));
 }
 
-describe('Cloudflare workerd', () => {
+describe(`Cloudflare workerd (seed ${SEED})`, () => {
   let worker: RunningWorker;
   beforeAll(async () => {
     worker = await startWorker(WORKER);

@@ -8,17 +8,18 @@ import { fileURLToPath } from 'node:url';
 import {
   encodeF16, encodeF32, encodeQ8_0, llamaConfig, parameterCount, parseGguf, randomLlamaWeights, writeGguf,
 } from '../../dist/entry/node.js';
+import { modelPath } from './inputs.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const sharedModels = '/work/shared/models/';
 /** Where the files go, relative to the repository root (the static server serves the root). */
 export const MODEL_DIR = 'bench-results/e2e-models';
 
+/** The GGUF file each tokenizer is copied from (in DYADIC_MODELS, default test/fixtures/models/). */
 export const TOKENIZERS = {
   // llama2.c's 512-token SentencePiece vocabulary (stories260K), ids 3..258 are <0xNN> byte tokens
-  tok512: `${sharedModels}stories260K.gguf`,
+  tok512: 'stories260K.gguf',
   // the LLaMA-2 32000-token vocabulary, same byte-token ids 3..258
-  tok32000: `${sharedModels}llama-2-tiny-random.gguf`,
+  tok32000: 'llama-2-tiny-random.gguf',
 };
 
 /** The models of the issue. `contextLength` covers the ~100-token prompt plus 200 decoded tokens. */
@@ -138,7 +139,7 @@ function ggufBytes(name, config, weights, tokenizer, format) {
 export function ensureModelFiles(name, { seed = 7, formats = ['f32', 'q8_0'] } = {}) {
   const spec = E2E_MODELS[name];
   if (!spec) throw new Error(`unknown e2e model "${name}" (${Object.keys(E2E_MODELS).join(', ')})`);
-  const { metadata, vocabSize } = tokenizerMetadata(TOKENIZERS[spec.tokenizer]);
+  const { metadata, vocabSize } = tokenizerMetadata(modelPath(TOKENIZERS[spec.tokenizer]));
   const config = llamaConfig({ ...spec.config, vocabSize, contextLength: CONTEXT_LENGTH });
   mkdirSync(`${repoRoot}${MODEL_DIR}`, { recursive: true });
   const files = {};

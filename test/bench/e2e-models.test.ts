@@ -10,13 +10,18 @@ import { ggufConfig } from '../../bindings/model/from-gguf.js';
 import { ensureModelFiles, E2E_MODELS, BANNED_TOKENS } from '../../bench/lib/e2e-models.mjs';
 // @ts-expect-error: plain .mjs bench helpers without type declarations
 import { argmaxAllowed } from '../../bench/lib/e2e-dyadic.mjs';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
+import { readModelFile } from '../model/helpers/paths.js';
 
-describe('e2e bench models', () => {
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
+
+describe(`e2e bench models (seed ${SEED})`, () => {
   it('writes the 288-dim vocab-512 model as F32 and Q8_0 GGUF with its shape, llama.cpp tokenizer and equal weights', () => {
     const m = ensureModelFiles('15m-v512');
     const f32 = parseGguf(readFileSync(m.files.f32.abs), 'f32.gguf');
     const q8 = parseGguf(readFileSync(m.files.q8_0.abs), 'q8.gguf');
-    const source = parseGguf(readFileSync('/work/shared/models/stories260K.gguf'), 'stories260K.gguf');
+    const source = parseGguf(readModelFile('stories260K.gguf'), 'stories260K.gguf');
     const spec = E2E_MODELS['15m-v512'].config;
     for (const g of [f32, q8]) {
       const c = ggufConfig(g);
@@ -51,8 +56,8 @@ describe('e2e bench models', () => {
   it('greedy pick skips the banned byte tokens and EOS and otherwise is the first maximum', () => {
     const eos = 2;
     for (let trial = 0; trial < 50; trial++) {
-      const n = trial === 0 ? 512 : 300 + Math.floor(Math.random() * 700);
-      const logits = Int32Array.from({ length: n }, () => Math.floor(Math.random() * 2001) - 1000);
+      const n = trial === 0 ? 512 : 300 + Math.floor(random() * 700);
+      const logits = Int32Array.from({ length: n }, () => Math.floor(random() * 2001) - 1000);
       if (trial % 2 === 0) logits[3 + (trial % 256)] = 5000; // a banned token holds the maximum
       if (trial % 3 === 0) logits[eos] = 6000;
       let best = -1;

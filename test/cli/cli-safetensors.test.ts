@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { byteToChar } from '../../bindings/tokenizer/byte-bpe.js';
 import { f32Bytes, writeSafetensors, type SafetensorSpec } from '../formats/helpers/writers.js';
 import { repoRoot } from '../model/helpers/paths.js';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
+
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
 const VOCAB = 300; // 256 bytes + 4 merges + <|endoftext|> at 260, padded to 300 embedding rows
 const D = 16;
@@ -15,7 +19,7 @@ const H = 24;
 
 function writeModelDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dyadic-hf-'));
-  const r = (n: number) => Array.from({ length: n }, () => (Math.random() - 0.5) * 0.5);
+  const r = (n: number) => Array.from({ length: n }, () => (random() - 0.5) * 0.5);
   const t = (name: string, shape: number[]): SafetensorSpec => ({ name, dtype: 'F32', shape, data: f32Bytes(r(shape.reduce((a, b) => a * b, 1))) });
   const p = 'model.layers.0.';
   writeFileSync(
@@ -54,7 +58,7 @@ function writeModelDir(): string {
 
 const run = (...args: string[]) => spawnSync(process.execPath, [repoRoot + 'dist/cli/main.js', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
 
-describe('dyadic on a Hugging Face directory (Qwen2, tokenizer.json)', () => {
+describe(`dyadic on a Hugging Face directory (Qwen2, tokenizer.json) (seed ${SEED})`, () => {
   const dir = writeModelDir();
   it('generates with the tokenizer.json found beside the weights, reproducibly', () => {
     const a = run('generate', '-m', dir, '-p', 'hello there', '-n', '8', '--seed', '3', '--json');

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { splitStories } from '../../bindings/model/evaluate.js';
 import { loadModel } from '../../bindings/model/load.js';
 import { llamaLogitsF64, nllF64 } from '../model/helpers/llama-f64.js';
-import { dataDir, modelsDir, readModelFile, repoRoot } from '../model/helpers/paths.js';
+import { devTextPath, modelsDir, readModelFile, repoRoot } from '../model/helpers/paths.js';
 
 const main = repoRoot + 'dist/cli/main.js';
 const run = (...args: string[]) => {
@@ -15,7 +15,7 @@ const run = (...args: string[]) => {
 };
 const gguf = modelsDir + 'stories260K.gguf';
 const greedy200 = readFileSync(modelsDir + 'stories260K.greedy200.txt', 'utf8');
-const devText = dataDir + 'tinystories-valid-dev.txt';
+const devText = devTextPath;
 
 beforeAll(() => {
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build (npm test does it)`);
@@ -74,7 +74,7 @@ describe('dyadic generate', () => {
     expect(r.out.startsWith('Hello')).toBe(true);
   });
 
-  it('npm start generates a story from the bundled model (the same bytes as ../shared)', () => {
+  it('npm start generates a story from the bundled model (the same bytes as the test fixture)', () => {
     expect(readModelFile('stories260K.gguf')).toEqual(new Uint8Array(readFileSync(repoRoot + 'models/stories260K.gguf')));
     // Whatever engine the start script picks, it runs the CLI on the bundled model; run its arguments.
     const pkg = JSON.parse(readFileSync(repoRoot + 'package.json', 'utf8'));

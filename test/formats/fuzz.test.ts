@@ -10,6 +10,7 @@ import { readModelFile } from '../model/helpers/paths.js';
 import { byteToChar } from '../../bindings/tokenizer/byte-bpe.js';
 import { f32Bytes, writeLlama2cV1, writeSafetensors } from './helpers/writers.js';
 import { mulberry32 } from '../../bindings/model/random.js';
+import { freshSeed } from '../helpers/rng.js';
 
 /** Seeded (mulberry32) so every failure can be replayed from its seed. */
 function rng(seed: number) {
@@ -145,9 +146,9 @@ const targets: Target[] = [
 ];
 
 describe('fuzzing the readers with damaged real files', () => {
-  const freshSeed = (Date.now() ^ (Math.random() * 2 ** 31)) >>> 0;
+  const fresh = freshSeed();
   for (const t of targets) {
-    it(`${t.name}: ${t.cases} mutations end in a model or a named ModelFormatError (fixed seeds + fresh seed ${freshSeed})`, () => {
+    it(`${t.name}: ${t.cases} mutations end in a model or a named ModelFormatError (fixed seeds + fresh seed ${fresh})`, () => {
       // Sanity: the unmutated file is a usable model.
       t.run(t.base);
       const unexplained: string[] = [];
@@ -155,7 +156,7 @@ describe('fuzzing the readers with damaged real files', () => {
       let slowest = 0;
       for (let i = 0; i < t.cases; i++) {
         // Half the cases replay fixed seeds; the other half are new every run.
-        const seed = i % 2 === 0 ? 1000 + i : (freshSeed + i) >>> 0;
+        const seed = i % 2 === 0 ? 1000 + i : (fresh + i) >>> 0;
         const bytes = mutate(t.base, t.header, rng(seed));
         const start = performance.now();
         try {

@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { parseGguf, ggufTensorF32 } from '../../bindings/formats/gguf.js';
 import { halfToFloat } from '../../bindings/formats/tensor-types.js';
 import { encodeF16, encodeQ8_0, floatToHalf, GgmlType, writeGguf, type GgufTypedValue } from '../../bindings/formats/gguf-write.js';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
+import { readModelFile } from '../model/helpers/paths.js';
 
-const shared = new URL('../../../shared/models/', import.meta.url);
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
 // The GGUF value types llama.cpp's convert-llama2c-to-ggml uses for each key of stories260K.gguf.
 const LLAMA_CPP_TYPES: Record<string, GgufTypedValue['type'] | `array:${string}`> = {
@@ -16,9 +19,9 @@ const LLAMA_CPP_TYPES: Record<string, GgufTypedValue['type'] | `array:${string}`
   'general.name': 'string',
 };
 
-describe('GGUF writer', () => {
+describe(`GGUF writer (seed ${SEED})`, () => {
   it('rewrites llama.cpp\'s stories260K.gguf byte for byte from the parsed file', () => {
-    const original = readFileSync(new URL('stories260K.gguf', shared));
+    const original = readModelFile('stories260K.gguf');
     const g = parseGguf(original, 'stories260K.gguf');
     const metadata: [string, GgufTypedValue][] = [...g.metadata].map(([key, value]) => {
       const t = LLAMA_CPP_TYPES[key] ?? (key.endsWith('epsilon') ? 'f32' : 'u32');
@@ -39,7 +42,7 @@ describe('GGUF writer', () => {
   it('round-trips F16 and Q8_0 tensors through the reader within their format\'s rounding', () => {
     const n = 64 * 3;
     const x = new Float32Array(n);
-    for (let i = 0; i < n; i++) x[i] = (Math.random() - 0.5) * 10 ** (Math.random() * 4 - 2);
+    for (let i = 0; i < n; i++) x[i] = (random() - 0.5) * 10 ** (random() * 4 - 2);
     const bytes = writeGguf(
       [['general.architecture', { type: 'string', value: 'llama' }], ['custom.count', { type: 'u64', value: 123n }]],
       [

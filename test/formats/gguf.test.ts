@@ -9,6 +9,10 @@ import { readFileSync } from 'node:fs';
 import { modelsDir, readModelFile } from '../model/helpers/paths.js';
 import { type GgufTensorToWrite, type GgufTypedValue, encodeQ8_0, writeGguf } from '../../bindings/formats/gguf-write.js';
 import { bf16Bytes, f16Bytes, f32Bytes, halfValue } from './helpers/writers.js';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
+
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
 type Meta = [string, GgufTypedValue][];
 const u32 = (key: string, value: number): [string, GgufTypedValue] => [key, { type: 'u32', value }];
@@ -17,7 +21,7 @@ const str = (key: string, value: string): [string, GgufTypedValue] => [key, { ty
 
 const stories = readModelFile('stories260K.gguf');
 
-describe('GGUF reader', () => {
+describe(`GGUF reader (seed ${SEED})`, () => {
   it('reads stories260K.gguf as the README describes it', () => {
     const g = parseGguf(stories, 'stories260K.gguf');
     expect(g.version).toBe(3);
@@ -66,7 +70,7 @@ describe('GGUF reader', () => {
 
   it('decodes F32, F16, BF16, Q8_0, Q4_0, Q4_1 and Q5_0 tensors written from known values', () => {
     const rnd = (n: number, f: () => number) => Array.from({ length: n }, f);
-    const ints = rnd(64, () => Math.floor(Math.random() * 256) - 128);
+    const ints = rnd(64, () => Math.floor(random() * 256) - 128);
     // F32/F16/BF16: values exactly representable in each.
     expect(decodeTensor(GgmlType.F32, f32Bytes([1.5, -2.25, 3e-8]), 3)).toEqual(Float32Array.from([1.5, -2.25, 3e-8]));
     expect(decodeTensor(GgmlType.F16, f16Bytes([1, -0.5, 65504, 0.000244140625]), 4)).toEqual(Float32Array.from([1, -0.5, 65504, 0.000244140625]));
@@ -83,7 +87,7 @@ describe('GGUF reader', () => {
     expect(decodeTensor(GgmlType.Q8_0, q8, 64)).toEqual(Float32Array.from(ints, (q, i) => halfValue(d8[i >> 5]) * q));
 
     // Q4_0 / Q4_1 / Q5_0: element j of a block is the low nibble of byte j (j < 16) or the high nibble of byte j-16.
-    const nib = rnd(32, () => Math.floor(Math.random() * 16));
+    const nib = rnd(32, () => Math.floor(random() * 16));
     const packed = Uint8Array.from({ length: 16 }, (_, j) => nib[j] | (nib[j + 16] << 4));
     const d = 0x3c00; // 1.0
     const m = 0xc400; // -4.0
@@ -96,7 +100,7 @@ describe('GGUF reader', () => {
     new DataView(q41.buffer).setUint16(2, m, true);
     q41.set(packed, 4);
     expect(decodeTensor(GgmlType.Q4_1, q41, 32)).toEqual(Float32Array.from(nib, (q) => q - 4));
-    const high = rnd(32, () => (Math.random() < 0.5 ? 1 : 0));
+    const high = rnd(32, () => (random() < 0.5 ? 1 : 0));
     const q50 = new Uint8Array(22);
     new DataView(q50.buffer).setUint16(0, 0x4000, true); // 2.0
     new DataView(q50.buffer).setUint32(2, high.reduce((a, h, j) => a | (h << j), 0) >>> 0, true);
@@ -143,7 +147,7 @@ describe('GGUF reader', () => {
   it('loads a Qwen2-style file: QKV biases, tied embeddings (no output.weight), half-split RoPE, GQA', () => {
     const c = { dim: 32, hidden: 48, heads: 4, kv: 2, layers: 2, vocab: 40 };
     const hd = c.dim / c.heads;
-    const rnd = (n: number) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * 0.6);
+    const rnd = (n: number) => Float32Array.from({ length: n }, () => (random() - 0.5) * 0.6);
     const t = (name: string, dims: number[], data = rnd(dims.reduce((a, b) => a * b, 1))) => ({ name, dims, type: GgmlType.F32, data: f32Bytes(data) });
     const tensors = [t('token_embd.weight', [c.dim, c.vocab]), t('output_norm.weight', [c.dim])];
     for (let l = 0; l < c.layers; l++) {
@@ -181,7 +185,7 @@ describe('GGUF reader', () => {
     const m = loadModel({ bytes: file, file: 'qwen2.gguf' });
     expect(m.config).toMatchObject({ architecture: 'qwen2', ropeLayout: 'half', qkvBias: true, tiedEmbeddings: true, nKvHeads: 2, ropeTheta: 1000000 });
     expect(m.weights.output).toBe(m.weights.tokenEmbedding);
-    const tokens = Array.from({ length: 12 }, () => Math.floor(Math.random() * c.vocab));
+    const tokens = Array.from({ length: 12 }, () => Math.floor(random() * c.vocab));
     const ref = llamaLogitsF64(m.config, m.weights, tokens);
     const model = new FloatLlama(m.config, m.weights);
     model.prefill(tokens, 0, (i, logits) => logits.forEach((v, k) => expect(v).toBeCloseTo(ref[i][k], 4)));

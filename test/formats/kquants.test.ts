@@ -3,10 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { GgmlType, decodeTensor, tensorByteSize } from '../../bindings/formats/tensor-types.js';
 import { halfValue } from './helpers/writers.js';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
 
-const randInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
-describe('K-quant decoding', () => {
+const randInt = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+
+describe(`K-quant decoding (seed ${SEED})`, () => {
   it('Q4_K: 8 sub-blocks of 32 with 6-bit scales and mins packed in 12 bytes', () => {
     const blocks = 3;
     const data = new Uint8Array(blocks * 144);

@@ -4,11 +4,15 @@ import { parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../../bindings/fo
 import { loadModel, loadTokenizer } from '../../bindings/model/load.js';
 import { readModelFile } from '../model/helpers/paths.js';
 import { f32Bytes, writeLlama2cV1 } from './helpers/writers.js';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
+
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
 const bin = readModelFile('stories260K.bin');
 const legacy = parseLlama2cCheckpoint(bin, 'stories260K.bin');
 
-describe('llama2.c checkpoints', () => {
+describe(`llama2.c checkpoints (seed ${SEED})`, () => {
   it('reads the legacy header of stories260K.bin as the README describes it', () => {
     expect(legacy.version).toBe(0);
     expect(legacy.config).toMatchObject({ dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, contextLength: 512, headDim: 8, tiedEmbeddings: true, ropeLayout: 'adjacent' });
@@ -32,7 +36,7 @@ describe('llama2.c checkpoints', () => {
   });
 
   it('reads a legacy checkpoint with a separate classifier (negative vocab_size)', () => {
-    const cls = Float32Array.from({ length: 512 * 64 }, () => Math.random());
+    const cls = Float32Array.from({ length: 512 * 64 }, () => random());
     const file = new Uint8Array(bin.length + cls.byteLength);
     file.set(bin);
     file.set(f32Bytes(cls), bin.length);
@@ -69,7 +73,7 @@ describe('llama2.c checkpoints', () => {
   });
 });
 
-describe('llama2.c tok*.bin', () => {
+describe(`llama2.c tok*.bin (seed ${SEED})`, () => {
   it('reads tok512.bin: 512 pieces with scores, byte tokens at 3..258', () => {
     const v = parseLlama2cTokenizer(readModelFile('tok512.bin'), 'tok512.bin');
     expect(v.pieces).toHaveLength(512);

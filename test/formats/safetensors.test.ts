@@ -11,6 +11,10 @@ import type { LlamaWeights } from '../../bindings/model/weights.js';
 import { llamaLogitsF64 } from '../model/helpers/llama-f64.js';
 import { readModelFile } from '../model/helpers/paths.js';
 import { type SafetensorSpec, bf16Bytes, f16Bytes, f32Bytes, writeSafetensors } from './helpers/writers.js';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
+
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
 const gguf = loadModel({ bytes: readModelFile('stories260K.gguf'), file: 'stories260K.gguf' });
 const c = gguf.config;
@@ -67,7 +71,7 @@ const config = (over: Record<string, unknown> = {}) =>
     ...over,
   });
 
-describe('safetensors + config.json (Hugging Face layout)', () => {
+describe(`safetensors + config.json (Hugging Face layout) (seed ${SEED})`, () => {
   it('a HF-permuted LLaMA (half-split RoPE) gives the same logits as the GGUF original (adjacent pairs)', () => {
     const file = writeSafetensors(hfTensors(gguf.weights, 'F32', false));
     const m = loadModel({ bytes: file, file: 'model.safetensors' }, { configJson: config() });
@@ -103,7 +107,7 @@ describe('safetensors + config.json (Hugging Face layout)', () => {
 
   it('a Qwen2 config adds QKV biases, and the forward matches the float64 oracle', () => {
     const small = { model_type: 'qwen2', hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 1, vocab_size: 20, max_position_embeddings: 32, rope_theta: 1e6, rms_norm_eps: 1e-6, tie_word_embeddings: true };
-    const r = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
+    const r = (n: number) => Float32Array.from({ length: n }, () => random() - 0.5);
     const t = (name: string, shape: number[]): SafetensorSpec => ({ name, dtype: 'F32', shape, data: f32Bytes(r(shape.reduce((a, b) => a * b, 1))) });
     const p = 'model.layers.0.';
     const file = writeSafetensors([

@@ -1,5 +1,6 @@
 // Seeded random inputs for tests. Seeds come from ./seed.ts (fixed seeds + one fresh seed per run,
 // DYADIC_SEED to replay); put the seed in the test name so a failure can be replayed.
+import { beforeEach } from 'vitest';
 import { mulberry32 } from '../../bindings/model/random.js';
 
 export { mulberry32, mulberry32 as rng };
@@ -34,4 +35,16 @@ export class Rng {
     for (let i = 0; i < n; i++) a[i] = this.int(-128, 127);
     return a;
   }
+}
+
+/**
+ * A uniform [0, 1) source from `seed` (usually freshSeed(); name it in the test or describe title), restarted
+ * before each test of the file, so a test draws the same values whether run alone (`-t`) or with the rest.
+ */
+export function seededPerTest(seed: number): () => number {
+  let next = mulberry32(seed);
+  beforeEach(() => {
+    next = mulberry32(seed);
+  });
+  return () => next();
 }

@@ -18,8 +18,9 @@ function envSeed(name: string): number | undefined {
   return Number(v);
 }
 
-/** This run's fresh seed: DYADIC_SEED when set, else new every run (one per test file). */
-export const FRESH_SEED: number = envSeed('DYADIC_SEED') ?? Math.floor(Math.random() * 2 ** 32);
+/** This run's fresh seed: DYADIC_SEED when set, else new every run (one per test file; never 0, which
+ * some generators cannot start from). */
+export const FRESH_SEED: number = envSeed('DYADIC_SEED') ?? 1 + Math.floor(Math.random() * (2 ** 32 - 1));
 
 /** How many fresh seeds seeds() yields (1 unless DYADIC_SWEEP asks for more). */
 const SWEEP = envSeed('DYADIC_SWEEP') ?? 0;

@@ -9,10 +9,10 @@ import { splitStories, negativeLogLikelihood } from '../../bindings/model/evalua
 import type { LanguageModel } from '../../bindings/model/language-model.js';
 import { argmax } from '../../bindings/sampling/sampler.js';
 import '../../bindings/entry/node.js';
+import { devTextPath, readModelFile } from '../model/helpers/paths.js';
 
-const shared = new URL('../../../shared/', import.meta.url);
-const model = loadModel({ bytes: readFileSync(new URL('models/stories260K.gguf', shared)), file: 'stories260K.gguf' });
-const stories = splitStories(readFileSync(new URL('data/tinystories-valid-dev.txt', shared), 'utf8')).slice(0, 12);
+const model = loadModel({ bytes: readModelFile('stories260K.gguf'), file: 'stories260K.gguf' });
+const stories = splitStories(readFileSync(devTextPath, 'utf8')).slice(0, 12);
 
 function meanNll(m: LanguageModel): number {
   let sum = 0;

@@ -7,8 +7,9 @@ import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
 import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
 import { saveQuantizedGguf } from '../../bindings/model/integer/quantized-gguf.js';
 import { createIntegerEngine } from '../../bindings/model/integer/engine.js';
+import { modelsDir } from '../model/helpers/paths.js';
 
-const ggufPath = new URL('../../../shared/models/stories260K.gguf', import.meta.url);
+const ggufPath = modelsDir + 'stories260K.gguf';
 
 describe('quantized model files (GGUF with dyadic.* keys)', async () => {
   const source = readFileSync(ggufPath);

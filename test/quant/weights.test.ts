@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dequantizeMatrix, maxLevel, quantizeMatrix, WEIGHT_BITS } from '../../bindings/quant/weights.js';
+import { freshSeed } from '../helpers/rng.js';
 
 function gaussianMatrix(rows: number, cols: number, seed: number, outliers = 0): Float32Array {
   let s = seed >>> 0 || 1;
@@ -11,7 +12,7 @@ function gaussianMatrix(rows: number, cols: number, seed: number, outliers = 0):
 }
 
 describe('per-channel symmetric weight quantization', () => {
-  const seed = (Math.random() * 2 ** 31) | 0;
+  const seed = freshSeed();
   for (const bits of WEIGHT_BITS) {
     it(`${bits}-bit: levels stay symmetric, and every weight is within half a step of its channel's grid (seed ${seed})`, () => {
       const rows = 37;

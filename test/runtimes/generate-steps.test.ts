@@ -3,14 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createEngine, createSampler, generate, generateSteps, loadModel } from '../../dist/entry/node.js';
+import { freshSeed } from '../helpers/rng.js';
 
 const bytes = new Uint8Array(readFileSync(new URL('../../models/stories260K.gguf', import.meta.url)));
 
 describe('generateSteps', () => {
   for (const mode of ['float32', 'w8a8']) {
-    it(`yields generate()'s pieces and returns its tokens (${mode}, seeded sampling)`, async () => {
+    it(`yields generate()'s pieces and returns its tokens (${mode}, seeded sampling, seed ${freshSeed()})`, async () => {
       const model = loadModel({ bytes, file: 'stories260K.gguf' });
-      const seed = 1 + Math.floor(Math.random() * 1e9);
+      const seed = freshSeed();
       const options = { temperature: 0.9, topP: 0.9, seed };
       const run = async () => {
         const engine = await createEngine(mode, model, { maxPositions: 128 });

@@ -6,6 +6,10 @@ import { parseGguf } from '../../bindings/formats/gguf.js';
 import { ByteBpeTokenizer, PRE_TOKENIZERS, byteToChar } from '../../bindings/tokenizer/byte-bpe.js';
 import { tokenizerFromGguf, tokenizerFromHfJson } from '../../bindings/tokenizer/load.js';
 import { TokenType } from '../../bindings/tokenizer/spm.js';
+import { freshSeed, seededPerTest } from '../helpers/rng.js';
+
+const SEED = freshSeed(); // named in the describe title
+const random = seededPerTest(SEED);
 
 const BYTES = Array.from({ length: 256 }, (_, b) => byteToChar(b));
 const spell = (s: string) => Array.from(new TextEncoder().encode(s), (b) => byteToChar(b)).join('');
@@ -21,7 +25,7 @@ function vocab(merges: string[], pre = PRE_TOKENIZERS['gpt-2']) {
 
 const words = (t: ByteBpeTokenizer, s: string) => (t as unknown as { words(s: string): string[] }).words(s);
 
-describe('byte-level BPE', () => {
+describe(`byte-level BPE (seed ${SEED})`, () => {
   it("spells bytes with GPT-2's printable alphabet", () => {
     expect(byteToChar(0x41)).toBe('A');
     expect(byteToChar(0x20)).toBe('\u0120'); // Ġ
@@ -52,7 +56,7 @@ describe('byte-level BPE', () => {
 
   it('round-trips any text, special tokens included, and prints nothing for control tokens', () => {
     const t = new ByteBpeTokenizer(vocab(['l l', 'h e', 'he ll', 'hell o']));
-    const samples = ['', 'hello', ' héllo wörld ☃ 🦙\n\ttabs', 'a<|endoftext|>b', String.fromCodePoint(...Array.from({ length: 50 }, () => 32 + Math.floor(Math.random() * 0x2000)))];
+    const samples = ['', 'hello', ' héllo wörld ☃ 🦙\n\ttabs', 'a<|endoftext|>b', String.fromCodePoint(...Array.from({ length: 50 }, () => 32 + Math.floor(random() * 0x2000)))];
     for (const s of samples) {
       const ids = t.encode(s, { bos: false });
       expect(t.decode(ids)).toBe(s.replace('<|endoftext|>', ''));

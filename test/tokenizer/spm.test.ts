@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { splitStories } from '../../bindings/model/evaluate.js';
 import { loadTokenizer } from '../../bindings/model/load.js';
 import { SentencePieceTokenizer } from '../../bindings/tokenizer/spm.js';
-import { dataDir, modelsDir, readModelFile } from '../model/helpers/paths.js';
+import { devTextPath, modelsDir, readModelFile } from '../model/helpers/paths.js';
 
 const spm = loadTokenizer({ bytes: readModelFile('ggml-vocab-llama-spm.gguf'), file: 'ggml-vocab-llama-spm.gguf' });
 const tok512 = loadTokenizer({ bytes: readModelFile('tok512.bin'), file: 'tok512.bin' });
@@ -34,7 +34,7 @@ describe('SentencePiece BPE (Llama)', () => {
     expect(stories260K.encode('Once upon a time')).toEqual([1, 403, 407, 261, 378]);
     expect(tok512.encode('')).toEqual([1]);
     expect(tok512.encode('hi', { bos: false, eos: true })).toEqual([...tok512.encode('hi', { bos: false }), 2]);
-    const stories = splitStories(readFileSync(dataDir + 'tinystories-valid-dev.txt', 'utf8')).slice(0, 40);
+    const stories = splitStories(readFileSync(devTextPath, 'utf8')).slice(0, 40);
     for (const s of stories) {
       const a = tok512.encode(s);
       expect(stories260K.encode(s)).toEqual(a);
@@ -75,7 +75,7 @@ describe('SentencePiece BPE (Llama)', () => {
   });
 
   it('tokenizes a long text quickly (heap merge, not quadratic)', () => {
-    const text = readFileSync(dataDir + 'tinystories-valid-dev.txt', 'utf8').slice(0, 100_000);
+    const text = readFileSync(devTextPath, 'utf8').repeat(3).slice(0, 100_000);
     const t0 = performance.now();
     const ids = spm.encode(text);
     expect(performance.now() - t0).toBeLessThan(3000);

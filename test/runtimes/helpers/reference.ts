@@ -34,8 +34,7 @@ export async function nodeGenerationOn(model: LoadedModel, r: GenerationRequest)
   return { tokens, text };
 }
 
-/** A fresh random seed for each run, reported in failure messages. */
-export const freshSeed = (): number => 1 + Math.floor(Math.random() * 2 ** 31);
+export { freshSeed } from '../../helpers/seed.js';
 
 /**
  * `request` with a fresh seed whose story on `model` runs past `minTokens` tokens on Node (random-weight
@@ -43,6 +42,6 @@ export const freshSeed = (): number => 1 + Math.floor(Math.random() * 2 ** 31);
  */
 export async function withLongStory(model: LoadedModel, request: GenerationRequest, minTokens = 10): Promise<GenerationRequest> {
   let r = request;
-  for (let tries = 0; tries < 50 && (await nodeGenerationOn(model, r)).tokens.length <= minTokens; tries++) r = { ...r, seed: freshSeed() };
+  for (let tries = 0; tries < 50 && (await nodeGenerationOn(model, r)).tokens.length <= minTokens; tries++) r = { ...r, seed: (r.seed % 2 ** 32) + 1 };
   return r;
 }
