@@ -6,6 +6,7 @@ import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
 import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
 import { ReferenceIntegerLlama } from '../../bindings/model/integer/reference-forward.js';
 import { rng, seeds } from '../helpers/rng.js';
+import { oracleInvSqrtHeadDim, oracleScales } from './helpers/oracle-scales.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 
 function randomModel(seed: number, c: Partial<LlamaConfig> = {}): { config: LlamaConfig; weights: LlamaWeights } {
@@ -23,7 +24,8 @@ describe('integer LLaMA forward vs its scalar TypeScript reference', async () =>
       const zeros = qm.layers[1].wDown.values.filter((v) => v === 0).length / qm.layers[1].wDown.values.length;
       expect(zeros).toBeGreaterThan(0.4);
       const model = new IntegerLlama(rt, qm, 'sparse', { maxPositions: 16, maxBatch: 5 });
-      const ref = new ReferenceIntegerLlama(qm, model.referenceScales(), 16, model.invSqrtHeadDim);
+      const ref = new ReferenceIntegerLlama(qm, oracleScales(qm), 16, oracleInvSqrtHeadDim(config.headDim));
+      expect(model.referenceScales()).toEqual(oracleScales(qm)); // the packed scales, named if they differ
       for (const [chunk, start] of [[[1, 2, 3, 4], 0], [[5], 4]] as [number[], number][]) {
         expect(model.forwardIntRows(chunk, start)).toEqual(ref.forwardRows(chunk, start));
       }
@@ -47,7 +49,8 @@ describe('integer LLaMA forward vs its scalar TypeScript reference', async () =>
           let reference: Int32Array[] | undefined;
           for (const rt of runtimes) {
             const model = new IntegerLlama(rt, qm, `w${bits}a${aBits}`, { maxPositions: 16, maxBatch: 5 });
-            const ref = new ReferenceIntegerLlama(qm, model.referenceScales(), 16, model.invSqrtHeadDim);
+            const ref = new ReferenceIntegerLlama(qm, oracleScales(qm), 16, oracleInvSqrtHeadDim(config.headDim));
+            expect(model.referenceScales()).toEqual(oracleScales(qm)); // the packed scales, named if they differ
             const steps: [number[], number][] = [[tokens.slice(0, 5), 0], [tokens.slice(5, 6), 5], [tokens.slice(6, 9), 6]];
             const got: Int32Array[] = [];
             for (const [chunk, start] of steps) {

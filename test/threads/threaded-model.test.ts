@@ -9,6 +9,7 @@ import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
 import { ReferenceIntegerLlama } from '../../bindings/model/integer/reference-forward.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { rng, seeds } from '../helpers/rng.js';
+import { oracleInvSqrtHeadDim, oracleScales } from '../integer/helpers/oracle-scales.js';
 
 const runtimes: DyadicRuntime[] = [];
 afterAll(() => runtimes.forEach((rt) => rt.close()));
@@ -45,7 +46,7 @@ describe('integer model on two threads == one thread == scalar reference', () =>
             const mark = rt.arena.mark();
             return { model: new IntegerLlama(rt, qm, mode, { maxPositions: 16, maxBatch: 5 }), rt, mark };
           });
-          const ref = new ReferenceIntegerLlama(qm, models[0].model.referenceScales(), 16, models[0].model.invSqrtHeadDim);
+          const ref = new ReferenceIntegerLlama(qm, oracleScales(qm), 16, oracleInvSqrtHeadDim(config.headDim));
           for (const [chunk, start] of steps) {
             const want = ref.forwardRows(chunk, start);
             for (const { model, rt } of models) {
