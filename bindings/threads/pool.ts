@@ -58,6 +58,22 @@ export const HELPER_SPIN_MS = 2;
  */
 export const DEFAULT_MIN_SPLIT_WORK = 1 << 16;
 
+/**
+ * Whether helpers earn their keep, measured by the pool itself: over each window of PROBE_DISPATCHES split
+ * calls it compares what one thread would have taken (parts x the main thread's own share, timed from
+ * dispatch() to finish()) with what the split took (that plus finish(): waiting for helpers, or running
+ * the shares of helpers that never started). Below MIN_SPLIT_SPEEDUP (a busy core: helpers start late or
+ * crawl) the pool stops splitting (minSplitWork reads Infinity: one thread) for a back-off that starts at
+ * FALLBACK_MS and doubles while probes keep failing (up to MAX_FALLBACK_MS), then probes again.
+ */
+export const PROBE_DISPATCHES = 32;
+/** Speed-up of split calls over one thread below which the pool falls back to one thread. */
+export const MIN_SPLIT_SPEEDUP = 1.15;
+/** First back-off after a failed probe (ms); doubles per failed probe. */
+export const FALLBACK_MS = 250;
+/** Longest back-off (ms). */
+export const MAX_FALLBACK_MS = 4000;
+
 /** Names of the slot states IDLE, POSTED, TAKEN, FINISHED (protocol.ts), for slotState(). */
 const SLOT_STATES = ['idle', 'posted', 'taken', 'finished'] as const;
 
@@ -67,8 +83,32 @@ export type LocalCall = (kernel: string, args: number[]) => void;
 export class ThreadPool {
   /** Helper threads (the main thread is one more). */
   readonly helpers: number;
-  /** Calls with less work than this run on the main thread alone (0: split everything, as tests do). */
-  minSplitWork = DEFAULT_MIN_SPLIT_WORK;
+  /**
+   * Calls with less work than this run on the main thread alone. Reads Infinity while the pool has
+   * fallen back to one thread (helpers measured slower than no helpers: see PROBE_DISPATCHES). Assigning
+   * it fixes the threshold and stops the measuring (0: split everything, as tests do).
+   */
+  get minSplitWork(): number {
+    if (this.fallbackUntil === 0) return this.splitWork;
+    if (performance.now() < this.fallbackUntil) return Infinity;
+    this.fallbackUntil = 0; // back-off over: probe again
+    return this.splitWork;
+  }
+  set minSplitWork(work: number) {
+    this.splitWork = work;
+    this.adaptive = false;
+    this.fallbackUntil = 0;
+  }
+  /** Times the pool fell back to one thread (for tests, benches and tuning). */
+  fallbacks = 0;
+  private splitWork = DEFAULT_MIN_SPLIT_WORK;
+  private adaptive = true;
+  private fallbackUntil = 0; // performance.now() until which calls are not split; 0: splitting
+  private backoffMs = FALLBACK_MS;
+  private dispatchedAt = 0;
+  private window = 0; // dispatches measured in this window
+  private oneThreadMs = 0; // sum of parts x own share
+  private splitMs = 0; // sum of own share + finish()
   /** How long finish() waits for a helper's call before it declares the helper lost and closes the pool. */
   dispatchTimeoutMs = DISPATCH_TIMEOUT_MS;
   /** Calls the main thread took over because their helper had not started them (for tests and tuning). */
@@ -143,6 +183,7 @@ export class ThreadPool {
     const c = this.control;
     Atomics.add(c, GENERATION, 1);
     if (Atomics.load(c, SLEEPERS) > 0) Atomics.notify(c, GENERATION);
+    if (this.adaptive) this.dispatchedAt = performance.now();
   }
 
   /**
@@ -152,9 +193,12 @@ export class ThreadPool {
    */
   finish(): void {
     const c = this.control;
+    const started = this.adaptive && this.dispatchedAt > 0 ? performance.now() : 0;
+    let parts = 1;
     let fault = '';
     for (let s = 0; s < this.helpers; s++) {
       if (!this.posted[s]) continue;
+      parts++;
       this.posted[s] = false;
       const base = SLOT_BASE + s * SLOT_WORDS;
       const name = this.kernelNames[c[base + KERNEL]];
@@ -179,7 +223,27 @@ export class ThreadPool {
       c[base + FAULT] = 0;
       Atomics.store(c, base + STATE, IDLE);
     }
+    if (started > 0) this.measure(started - this.dispatchedAt, performance.now() - this.dispatchedAt, parts);
+    this.dispatchedAt = 0;
     if (fault) throw new Error(fault);
+  }
+
+  /** One split call's timing: the main thread's own share took `ownMs`, the whole call `totalMs`. */
+  private measure(ownMs: number, totalMs: number, parts: number): void {
+    this.oneThreadMs += parts * ownMs;
+    this.splitMs += totalMs;
+    if (++this.window < PROBE_DISPATCHES) return;
+    const speedup = this.oneThreadMs / Math.max(this.splitMs, 1e-9);
+    this.window = 0;
+    this.oneThreadMs = 0;
+    this.splitMs = 0;
+    if (speedup >= MIN_SPLIT_SPEEDUP) {
+      this.backoffMs = FALLBACK_MS;
+      return;
+    }
+    this.fallbacks++;
+    this.fallbackUntil = performance.now() + this.backoffMs;
+    this.backoffMs = Math.min(2 * this.backoffMs, MAX_FALLBACK_MS);
   }
 
   /** Spins until the helper at slot `base` has finished the call it took (or the dispatch timeout). */

@@ -9,7 +9,7 @@ import { matmul } from '../../bindings/gemm/matmul.js';
 import { matmulInt8Ref } from '../../bindings/gemm/reference.js';
 import { makeInput } from '../helpers/gemm-input.js';
 import { seeds } from '../helpers/rng.js';
-import { setThreadHost, threadHost } from '../../bindings/threads/pool.js';
+import { DEFAULT_MIN_SPLIT_WORK, FALLBACK_MS, PROBE_DISPATCHES, setThreadHost, threadHost } from '../../bindings/threads/pool.js';
 
 const runtimes: DyadicRuntime[] = [];
 async function load(threads: number | 'auto', build: 'simd' | 'relaxed' = 'simd'): Promise<DyadicRuntime> {
@@ -134,6 +134,30 @@ describe('dispatch', () => {
     splitMatmulMatchesReference(rt, seeds()[0]);
     splitMatmulMatchesReference(rt, seeds()[0] + 1);
     expect(pool.taken - before).toBe(2);
+  });
+
+  it('helpers that never run make the pool fall back to one thread, and it probes again after the back-off', async () => {
+    const rt = await load(2);
+    const pool = rt.pool!;
+    (pool as unknown as { handles: { terminate(): void }[] }).handles[0].terminate(); // a helper that never starts
+    await new Promise((r) => setTimeout(r, 50));
+    const [seed] = seeds();
+    const taken = pool.taken;
+    // each split call: the main thread runs its share, then the dead helper's (no speed-up)
+    for (let i = 0; i < PROBE_DISPATCHES; i++) splitMatmulMatchesReference(rt, seed + i);
+    expect(pool.taken - taken).toBe(PROBE_DISPATCHES);
+    expect(pool.fallbacks).toBe(1);
+    expect(pool.minSplitWork).toBe(Infinity);
+    splitMatmulMatchesReference(rt, seed); // not split now: the dead helper is not even posted
+    expect(pool.taken - taken).toBe(PROBE_DISPATCHES);
+    await new Promise((r) => setTimeout(r, FALLBACK_MS + 50));
+    expect(pool.minSplitWork).toBe(DEFAULT_MIN_SPLIT_WORK); // probing again
+    for (let i = 0; i < PROBE_DISPATCHES; i++) splitMatmulMatchesReference(rt, seed + i);
+    expect(pool.fallbacks).toBe(2);
+    // an assigned threshold is kept: no measuring, no fallback
+    pool.minSplitWork = 0;
+    for (let i = 0; i < PROBE_DISPATCHES; i++) splitMatmulMatchesReference(rt, seed + i);
+    expect([pool.fallbacks, pool.minSplitWork]).toEqual([2, 0]);
   });
 
   it('refuses an unknown kernel and too many arguments before dispatching', async () => {
