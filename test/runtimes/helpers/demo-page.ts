@@ -36,13 +36,17 @@ export async function generateOnPage(
 
 /**
  * Counts the kernel calls the page's current engine (window.__dyadicEngine, set by a finished generation)
- * hands to helper threads from now on; returns a reader of the count. Throws in the page if it has no pool.
+ * hands to helper threads from now on (its split threshold fixed at 0: every call split); returns a reader
+ * of the count. Throws in the page if it has no pool.
  */
 export async function countHelperCalls(page: Page): Promise<() => Promise<number>> {
   await page.evaluate(() => {
-    const w = window as unknown as { __dyadicEngine: { runtime: { pool?: { dispatch(): void } } }; __helperCalls: number };
+    const w = window as unknown as { __dyadicEngine: { runtime: { pool?: { dispatch(): void; minSplitWork: number } } }; __helperCalls: number };
     const pool = w.__dyadicEngine.runtime.pool;
     if (!pool) throw new Error('the engine runs no helper threads');
+    // A fixed threshold that splits every call: on a busy machine the pool would otherwise measure its
+    // helpers as not paying and fall back to one thread (bindings/threads/pool.ts), and nothing would count.
+    pool.minSplitWork = 0;
     const dispatch = pool.dispatch.bind(pool);
     w.__helperCalls = 0;
     pool.dispatch = () => {
