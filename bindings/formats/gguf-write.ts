@@ -2,7 +2,10 @@
 // own metadata keys, and for writing synthetic models of real shapes for tests and benchmarks. Metadata
 // values carry their GGUF type explicitly, since a JavaScript number does not say whether it is a u32 or
 // an f32. Tensor data is written in order, each at the file's alignment, as llama.cpp writes it.
-import { GgmlType } from './tensor-types.js';
+import { GgmlType, floatToHalf } from './tensor-types.js';
+import { Q8_0, encodeBlocks } from '../offline/ggml-blocks.js';
+
+export { floatToHalf };
 
 export type GgufScalarType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'string' | 'u64' | 'i64' | 'f64';
 
@@ -129,53 +132,16 @@ export function encodeF32(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
 }
 
-/** float -> IEEE half, round to nearest even (as numpy and ggml's F16 conversion do). */
-export function floatToHalf(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer)[0];
-  const sign = (u >>> 16) & 0x8000;
-  const exp = (u >>> 23) & 0xff;
-  const mant = u & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let r = m >>> shift;
-    const rest = m & ((1 << shift) - 1);
-    if (rest > half || (rest === half && (r & 1))) r++;
-    return sign | r;
-  }
-  let r = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (r & 1))) r++;
-  return sign | r;
-}
-
 export function encodeF16(values: Float32Array): Uint8Array {
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = floatToHalf(values[i]);
   return new Uint8Array(out.buffer);
 }
 
-/** GGML Q8_0: blocks of 32 as (f16 d = absmax/127, 32 x int8 round(x/d)). Length must be a multiple of 32. */
+/** GGML Q8_0 as llama.cpp's quantizer writes it (bindings/offline/ggml-blocks.ts). Length must be a multiple of 32. */
 export function encodeQ8_0(values: Float32Array): Uint8Array {
   if (values.length % 32 !== 0) throw new RangeError(`Q8_0 needs a multiple of 32 values, got ${values.length}`);
-  const blocks = values.length / 32;
-  const out = new Uint8Array(blocks * 34);
-  const view = new DataView(out.buffer);
-  for (let b = 0; b < blocks; b++) {
-    let amax = 0;
-    for (let i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(values[b * 32 + i]));
-    const d = amax / 127;
-    const id = d ? 1 / d : 0;
-    view.setUint16(b * 34, floatToHalf(d), true);
-    for (let i = 0; i < 32; i++) view.setInt8(b * 34 + 2 + i, Math.round(values[b * 32 + i] * id));
-  }
-  return out;
+  return encodeBlocks(Q8_0, values, 1, values.length, 'values');
 }
 
 export { GgmlType };

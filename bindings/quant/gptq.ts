@@ -49,6 +49,30 @@ function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
 }
 
 /**
+ * GPTQ's upper Cholesky factor U of the dampened H^-1 ([cols, cols] row-major, zero below the diagonal):
+ * rounding column i with error e moves column j > i by -e * U[i][j] / U[i][i]. `h` is overwritten.
+ * Undefined when H is all zero (no calibration signal: round to nearest instead).
+ */
+export function inverseHessianFactor(h: Float64Array, cols: number): Float64Array | undefined {
+  let meanDiag = 0;
+  for (let i = 0; i < cols; i++) meanDiag += h[i * cols + i] / cols;
+  if (!(meanDiag > 0)) return undefined;
+  for (let i = 0; i < cols; i++) {
+    if (h[i * cols + i] === 0) {
+      // an input that never fired: its weights cannot matter; quantize them as they are
+      h[i * cols + i] = 1;
+    }
+    h[i * cols + i] += GPTQ_DAMPENING * meanDiag;
+  }
+  cholesky(h, cols);
+  const hinv = inverseFromCholesky(h, cols);
+  cholesky(hinv, cols); // lower factor L of H^-1; U = L^T
+  const upper = new Float64Array(cols * cols);
+  for (let i = 0; i < cols; i++) for (let j = i; j < cols; j++) upper[i * cols + j] = hinv[j * cols + i];
+  return upper;
+}
+
+/**
  * Quantizes w [rows, cols] with per-row scales chosen on the original weights (with clip 'mse': the
  * clipping ratio that minimises the layer's output error d^T H d rather than the weights' own), then
  * rounds column by column with GPTQ's error feedback. `hessian` is [cols, cols] = sum x x^T.
@@ -67,20 +91,9 @@ export function gptqQuantize(
   for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) h[i * cols + j] = hessian[order[i] * cols + order[j]];
   const work = new Float64Array(rows * cols); // [rows, cols] weights being updated, columns in act order
   for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) work[r * cols + i] = w[r * cols + order[i]];
-  let meanDiag = 0;
-  for (let i = 0; i < cols; i++) meanDiag += h[i * cols + i] / cols;
-  if (!(meanDiag > 0)) return base;
-  for (let i = 0; i < cols; i++) {
-    if (h[i * cols + i] === 0) {
-      // an input that never fired: its weights cannot matter; quantize them as they are
-      h[i * cols + i] = 1;
-    }
-    h[i * cols + i] += GPTQ_DAMPENING * meanDiag;
-  }
-  cholesky(h, cols);
-  const hinv = inverseFromCholesky(h, cols);
-  cholesky(hinv, cols); // lower factor of H^-1; GPTQ uses its transpose U (upper): U[i][j] = L[j][i]
-  const u = (i: number, j: number) => hinv[j * cols + i];
+  const upper = inverseHessianFactor(h, cols);
+  if (!upper) return base;
+  const u = (i: number, j: number) => upper[i * cols + j];
   const values = new Int8Array(rows * cols);
   for (let i = 0; i < cols; i++) {
     const d = u(i, i);

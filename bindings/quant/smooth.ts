@@ -17,15 +17,26 @@ export interface SmoothingResult {
   errorAfter: number;
 }
 
+/** A weight quantizer as the search sees it: W [rows, cols] in, its dequantized rounding out. */
+export type RoundTrip = (w: Float32Array, rows: number, cols: number) => ArrayLike<number>;
+
+/** Per-channel round-to-nearest at `bits` (the integer model's weights). */
+export function perChannelRoundTrip(bits: WeightBits, clip: ClipMethod = 'mse'): RoundTrip {
+  return (w, rows, cols) => {
+    const q = quantizeMatrix(w, rows, cols, bits, clip);
+    return Float64Array.from(q.values, (v, i) => q.scales[Math.floor(i / cols)] * v); // [rows, cols]
+  };
+}
+
 /** tr(D H D^T) for D = W - dequant(Q(W * s)) / s, W [rows, cols]. */
-function outputError(w: Float32Array, rows: number, cols: number, s: Float64Array, h: Float64Array, bits: WeightBits, clip: ClipMethod): number {
+function outputError(w: Float32Array, rows: number, cols: number, s: Float64Array, h: Float64Array, roundTrip: RoundTrip): number {
   const scaled = new Float32Array(rows * cols); // [rows, cols]
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) scaled[r * cols + j] = w[r * cols + j] * s[j];
-  const q = quantizeMatrix(scaled, rows, cols, bits, clip);
+  const q = roundTrip(scaled, rows, cols);
   const d = new Float64Array(cols); // one row of D
   let err = 0;
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) d[j] = w[r * cols + j] - (q.scales[r] * q.values[r * cols + j]) / s[j];
+    for (let j = 0; j < cols; j++) d[j] = w[r * cols + j] - q[r * cols + j] / s[j];
     for (let i = 0; i < cols; i++) {
       if (d[i] === 0) continue;
       let acc = 0;
@@ -41,9 +52,10 @@ function outputError(w: Float32Array, rows: number, cols: number, s: Float64Arra
  * attention the o projection's columns of every query head in a group read the same V channel.
  */
 export function searchSmoothing(
-  weights: { w: Float32Array; rows: number }[], cols: number, h: Float64Array, bits: WeightBits, clip: ClipMethod = 'mse',
+  weights: { w: Float32Array; rows: number }[], cols: number, h: Float64Array, bits: WeightBits | RoundTrip, clip: ClipMethod = 'mse',
   tie?: Int32Array,
 ): SmoothingResult {
+  const roundTrip = typeof bits === 'function' ? bits : perChannelRoundTrip(bits, clip);
   const logRms = new Float64Array(cols);
   let logMean = 0;
   for (let j = 0; j < cols; j++) {
@@ -65,7 +77,7 @@ export function searchSmoothing(
     }
   }
   const factors = (alpha: number) => Float64Array.from(logRms, (v) => Math.exp(alpha * (v - logMean))); // geometric mean 1
-  const total = (s: Float64Array) => weights.reduce((acc, { w, rows }) => acc + outputError(w, rows, cols, s, h, bits, clip), 0);
+  const total = (s: Float64Array) => weights.reduce((acc, { w, rows }) => acc + outputError(w, rows, cols, s, h, roundTrip), 0);
   let best = { alpha: 0, s: factors(0), err: total(factors(0)) };
   const errorBefore = best.err;
   for (const alpha of SMOOTH_ALPHA_GRID.slice(1)) {

@@ -10,7 +10,8 @@ import { dequantizeMatrix, quantizeMatrix, type ClipMethod, type QuantizedMatrix
 import { quantizeGamma, type NormGamma } from '../../ops/norm.js';
 import { toDyadic } from '../../quant/dyadic.js';
 import { gptqQuantize } from '../../quant/gptq.js';
-import { divideRows, scaleColumns, scaleHessian, searchSmoothing } from '../../quant/smooth.js';
+import { perChannelRoundTrip } from '../../quant/smooth.js';
+import { smoothLlama } from '../../offline/smooth-model.js';
 import { pruneBlocks } from '../../sparse/prune.js';
 import type { LayerHessians } from './calibrate.js';
 
@@ -118,51 +119,21 @@ export function quantizeLlama(config: LlamaConfig, w: LlamaWeights, o: QuantizeO
     const block = o.sparseBlock ?? '4x16';
     return { ...pruneBlocks(q, { block, sparsity, scope: 'global', name }), sparseBlock: block };
   };
-  const layers = w.layers.map((l, i) => {
-    const h = o.hessians?.[i];
-    // Smoothing of one norm -> linears group: gamma / s, W[:, j] * s_j, H / (s s^T); identity without it.
-    const smoothGroup = (gamma: Float32Array, mats: Float32Array[], rows: number[], hess?: Float64Array) => {
-      if (!o.smooth || !hess) return { gamma, mats, hess };
-      const { s } = searchSmoothing(mats.map((m, j) => ({ w: m, rows: rows[j] })), dim, hess, o.bits, clip);
-      return {
-        gamma: Float32Array.from(gamma, (g, j) => g / s[j]),
-        mats: mats.map((m, j) => scaleColumns(m, rows[j], dim, s)),
-        hess: scaleHessian(hess, dim, s),
-      };
-    };
-    const attn = smoothGroup(l.attnNorm, [l.wq, l.wk, l.wv], [q, kv, kv], h?.attn_in);
-    const ffn = smoothGroup(l.ffnNorm, [l.wGate, l.wUp], [hiddenDim, hiddenDim], h?.ffn_in);
-    // Linear -> linear pairs: v -> o (a V channel feeds the o columns of every query head in its group)
-    // and up -> down (SwiGLU is linear in up). Dividing the producer's rows leaves its per-row
-    // quantization unchanged; only the consumer's columns are searched.
-    let wv = attn.mats[2];
-    let wo = l.wo;
-    let hOut = h?.attn_out;
-    let wUp = ffn.mats[1];
-    let wDown = l.wDown;
-    let hMid = h?.ffn_mid;
-    if (o.smooth && hOut && hMid) {
-      const group = config.nHeads / config.nKvHeads;
-      const tie = Int32Array.from({ length: q }, (_, j) => Math.floor(j / headDim / group) * headDim + (j % headDim));
-      const so = searchSmoothing([{ w: wo, rows: dim }], q, hOut, o.bits, clip, tie).s;
-      wv = divideRows(wv, kv, dim, Float64Array.from({ length: kv }, (_, r) => so[Math.floor(r / headDim) * group * headDim + (r % headDim)]));
-      wo = scaleColumns(wo, dim, q, so);
-      hOut = scaleHessian(hOut, q, so);
-      const sd = searchSmoothing([{ w: wDown, rows: dim }], hiddenDim, hMid, o.bits, clip).s;
-      wUp = divideRows(wUp, hiddenDim, dim, sd);
-      wDown = scaleColumns(wDown, dim, hiddenDim, sd);
-      hMid = scaleHessian(hMid, hiddenDim, sd);
-    }
+  // Smoothing rewrites the float weights and the Hessians first (bindings/offline/smooth-model.ts).
+  const smoothed = o.smooth && o.hessians ? smoothLlama(config, w, o.hessians, () => perChannelRoundTrip(o.bits, clip)) : undefined;
+  const hessians = smoothed?.hessians ?? o.hessians;
+  const layers = (smoothed?.weights ?? w).layers.map((l, i) => {
+    const h = hessians?.[i];
     return {
-      attnNorm: quantizeGamma(attn.gamma),
-      wq: lin(attn.mats[0], q, dim, `blk.${i}.attn_q`, attn.hess),
-      wk: lin(attn.mats[1], kv, dim, `blk.${i}.attn_k`, attn.hess),
-      wv: lin(wv, kv, dim, `blk.${i}.attn_v`, attn.hess),
-      wo: lin(wo, dim, q, `blk.${i}.attn_output`, hOut),
-      ffnNorm: quantizeGamma(ffn.gamma),
-      wGate: lin(ffn.mats[0], hiddenDim, dim, `blk.${i}.ffn_gate`, ffn.hess),
-      wUp: lin(wUp, hiddenDim, dim, `blk.${i}.ffn_up`, ffn.hess),
-      wDown: lin(wDown, dim, hiddenDim, `blk.${i}.ffn_down`, hMid),
+      attnNorm: quantizeGamma(l.attnNorm),
+      wq: lin(l.wq, q, dim, `blk.${i}.attn_q`, h?.attn_in),
+      wk: lin(l.wk, kv, dim, `blk.${i}.attn_k`, h?.attn_in),
+      wv: lin(l.wv, kv, dim, `blk.${i}.attn_v`, h?.attn_in),
+      wo: lin(l.wo, dim, q, `blk.${i}.attn_output`, h?.attn_out),
+      ffnNorm: quantizeGamma(l.ffnNorm),
+      wGate: lin(l.wGate, hiddenDim, dim, `blk.${i}.ffn_gate`, h?.ffn_in),
+      wUp: lin(l.wUp, hiddenDim, dim, `blk.${i}.ffn_up`, h?.ffn_in),
+      wDown: lin(l.wDown, dim, hiddenDim, `blk.${i}.ffn_down`, h?.ffn_mid),
     };
   });
   return {
