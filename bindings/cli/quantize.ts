@@ -7,38 +7,34 @@ import { writeFileSync } from 'node:fs';
 import { type FlagSpec, UsageError, parseFlags } from './args.js';
 import { loadModelFromPath, readBytes } from './node-files.js';
 import { modelPath } from './commands.js';
-import { collectHessians, sampleCalibrationSequences } from '../model/integer/calibrate.js';
+import { calibrate, progress } from './calibration.js';
+import { quantizeBlocksCommand } from './quantize-blocks.js';
 import { quantizeLlama } from '../model/integer/quantize-model.js';
 import { saveQuantizedGguf } from '../model/integer/quantized-gguf.js';
-import { splitStories } from '../model/evaluate.js';
 import { parseGguf } from '../formats/gguf.js';
 import type { WeightBits } from '../quant/weights.js';
 
 export const quantizeFlags = {
   model: { names: ['-m', '--model'], kind: 'string', value: 'MODEL', required: true, help: 'the float model to quantize (a path or a bundled model name)' },
   out: { names: ['-o', '--output'], kind: 'string', value: 'OUT', required: true, help: 'the GGUF file to write' },
-  bits: { names: ['--bits'], kind: 'number', value: '8|7|6|4', required: true, help: 'weight bits (GPTQ + smoothing below 8)' },
+  bits: { names: ['--bits'], kind: 'number', value: '8|7|6|4 (2..8 with --group)', required: true, help: 'weight bits (GPTQ + smoothing below 8); with --group or --format: llama.cpp block types' },
   actBits: { names: ['--act-bits'], kind: 'number', value: '8|6|4', help: 'activation bits', default: '8' },
   sparsity: { names: ['--sparsity'], kind: 'number', value: 'S', help: 'fraction of weight blocks pruned for the block-sparse kernels (--bits 8 or 4)', default: '0' },
   calib: { names: ['--calib'], kind: 'string', value: 'TEXT', help: 'calibration text file (stories separated by <|endoftext|>)', default: 'sequences the float model samples itself' },
   sequences: { names: ['--calib-sequences'], kind: 'number', help: 'calibration sequences', default: '32' },
   json: { names: ['--json'], kind: 'boolean', help: 'print one JSON object on stdout' },
+  format: { names: ['--format'], kind: 'string', value: 'q4_0|q4_1|q5_0|q5_1|q8_0|q2_k|q3_k|q4_k|q5_k|q6_k', help: 'write a standard llama.cpp GGUF in this block type (round-to-nearest as llama.cpp, or GPTQ with --bits/--gptq)' },
+  group: { names: ['--group'], kind: 'number', value: '32', help: 'group size of --bits in llama.cpp block types (GPTQ inside each block, MSE-searched scales, smoothing)' },
+  pure: { names: ['--pure'], kind: 'boolean', help: 'with --format: every matrix in the type (otherwise the output matrix takes Q6_K/Q8_0 as llama.cpp does)' },
+  gptq: { names: ['--gptq'], kind: 'boolean', help: 'with --format: GPTQ + smoothing instead of llama.cpp\'s round-to-nearest' },
+  targetBpw: { names: ['--target-bpw'], kind: 'number', value: 'X', help: 'bits per tensor chosen by measured sensitivity to fit X bits per parameter' },
 } satisfies Record<string, FlagSpec>;
-
-/** One line of progress on a terminal, rewritten in place; nothing when stderr is not a terminal. */
-function progress(enabled: boolean): (stage: string, done: number, total: number) => void {
-  return (stage, done, total) => {
-    if (!enabled) return;
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r${stage.padEnd(28)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
-  };
-}
 
 export async function quantizeCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, quantizeFlags);
   if (typeof f.model !== 'string') throw new UsageError('-m MODEL is required');
   if (typeof f.out !== 'string') throw new UsageError('-o OUT is required');
+  if (f.format !== undefined || f.group !== undefined || f.targetBpw !== undefined) return quantizeBlocksCommand({ ...f, model: modelPath(f.model) });
   const bits = f.bits as number | undefined;
   if (bits !== 8 && bits !== 7 && bits !== 6 && bits !== 4) throw new UsageError(`--bits must be 8, 7, 6 or 4, got ${bits}`);
   const actBits = (f.actBits as number | undefined) ?? 8;
@@ -46,8 +42,6 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
   const sparsity = (f.sparsity as number | undefined) ?? 0;
   if (!(sparsity >= 0 && sparsity < 1)) throw new UsageError(`--sparsity ${sparsity} must be in [0, 1)`);
   if (sparsity > 0 && bits !== 8 && bits !== 4) throw new UsageError(`--sparsity needs --bits 8 or 4 (the block-sparse kernels' widths)`);
-  const count = (f.sequences as number | undefined) ?? 32;
-  if (!Number.isInteger(count) || count < 1) throw new UsageError(`--calib-sequences ${count} must be a positive integer`);
   const json = f.json === true;
   const show = progress(!json && process.stderr.isTTY === true);
   const started = performance.now();
@@ -55,27 +49,7 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
   const path = modelPath(f.model);
   const model = loadModelFromPath(path);
   const mode = `w${bits}a${actBits}`;
-  let hessians;
-  let calibration: string | undefined;
-  if (bits < 8) {
-    let sequences: number[][];
-    if (typeof f.calib === 'string') {
-      if (!model.tokenizer) throw new UsageError(`${model.file} carries no vocabulary to tokenize --calib text with`);
-      const tokenizer = model.tokenizer;
-      const text = new TextDecoder().decode(readBytes(f.calib));
-      sequences = splitStories(text).slice(0, count).map((s) => tokenizer.encode(s).slice(0, 256));
-      calibration = `${sequences.length} sequences of ${f.calib}`;
-    } else {
-      sequences = [];
-      for (let i = 0; i < count; i++) {
-        sequences.push(...sampleCalibrationSequences(model.config, model.weights, { count: 1, length: 256, seed: 1234 + i }));
-        show('sampling calibration text', i + 1, count);
-      }
-      calibration = `${count} sequences of 256 tokens sampled from the float model`;
-    }
-    hessians = collectHessians(model.config, model.weights, { sequences });
-    show('collecting Hessians', 1, 1);
-  }
+  const { hessians, calibration } = bits < 8 ? calibrate(model, f, show) : { hessians: undefined, calibration: undefined };
   const quantized = quantizeLlama(model.config, model.weights, { bits: bits as WeightBits, activationBits: actBits, clip: 'mse', hessians, smooth: hessians !== undefined, sparsity });
   show('quantizing', 1, 1);
   const source = model.format === 'gguf' ? parseGguf(readBytes(path), path) : undefined;

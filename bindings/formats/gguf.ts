@@ -27,6 +27,8 @@ export interface GgufFile {
   readonly file: string;
   readonly version: number;
   readonly metadata: Map<string, GgufValue>;
+  /** Each key's stored value type ('u32', 'f32', 'string', 'array:i32', ...), for writing the key back unchanged. */
+  readonly metadataTypes?: Map<string, string>;
   readonly tensors: Map<string, GgufTensorInfo>;
   readonly alignment: number;
   readonly dataOffset: number;
@@ -36,6 +38,7 @@ export interface GgufFile {
 // Value type ids and the byte size of each scalar one.
 const T = { U8: 0, I8: 1, U16: 2, I16: 3, U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10, I64: 11, F64: 12 };
 const SCALAR_BYTES = [1, 1, 2, 2, 4, 4, 4, 1, 8, 0, 8, 8, 8]; // string: at least its u64 length
+const TYPE_NAMES = ['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'bool', 'string', 'array', 'u64', 'i64', 'f64'];
 
 function readScalar(r: ByteReader, type: number, what: string): GgufValue {
   switch (type) {
@@ -119,10 +122,15 @@ export function parseGguf(data: ArrayBuffer | ArrayBufferView, file = 'model.ggu
   if (tensorCount * 24 > r.remaining) r.fail(`tensor count ${tensorCount} does not fit in the file`);
 
   const metadata = new Map<string, GgufValue>();
+  const metadataTypes = new Map<string, string>();
   for (let i = 0; i < kvCount; i++) {
     const key = r.string(r.u64(`metadata key ${i} length`), `metadata key ${i}`);
     const type = r.u32(`metadata "${key}" type`);
     if (metadata.has(key)) r.fail(`duplicate metadata key "${key}"`);
+    if (type === T.ARRAY) {
+      // the element type is the next u32 (readValue checks it); its low byte names every valid type
+      metadataTypes.set(key, `array:${r.remaining >= 4 ? TYPE_NAMES[r.bytes[r.pos]] : '?'}`);
+    } else metadataTypes.set(key, TYPE_NAMES[type] ?? String(type));
     metadata.set(key, readValue(r, type, `metadata "${key}"`));
   }
 
@@ -170,7 +178,7 @@ export function parseGguf(data: ArrayBuffer | ArrayBufferView, file = 'model.ggu
     }
     tensors.set(t.name, { name: t.name, dims: t.dims, type: t.type, elements: t.elements, offset, byteSize: t.byteSize });
   }
-  return { file, version, metadata, tensors, alignment, dataOffset, bytes };
+  return { file, version, metadata, metadataTypes, tensors, alignment, dataOffset, bytes };
 }
 
 /** Decodes one tensor of a parsed GGUF file to float32 (row-major, dims[0] fastest). */
