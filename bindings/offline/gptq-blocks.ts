@@ -1,10 +1,10 @@
-// GPTQ into llama.cpp's block types: a matrix W [rows, cols] is rounded one input column at a time in
-// its natural order, each column's rounding error spread over the columns not yet rounded through the
-// upper factor of the dampened H^-1 (bindings/quant/gptq.ts), as in gptq.ts. The block types fix one
-// scale choice per block (per group inside it): when the sweep reaches a block's first column, each row's
-// block is planned once from its error-compensated values (MSE-searched steps weighted by the Hessian's
-// diagonal, i.e. the inputs' energy), and every column of the block is then rounded under that plan.
-// Without a Hessian it is round-to-nearest under the same searched plans. Offline, float64.
+// GPTQ into llama.cpp's block types: a matrix W [rows, cols] is rounded one input column at a time, each
+// column's rounding error spread over the columns not yet rounded through the upper factor of the
+// dampened H^-1 (bindings/quant/gptq.ts). The block types fix one scale choice per block (per group
+// inside it): each row's block is planned once (MSE-searched steps weighted by the Hessian's diagonal,
+// i.e. the inputs' energy) and every column of the block is rounded under that plan; see
+// GptqBlocksOptions.order for when. Without a Hessian it is round-to-nearest under the same searched
+// plans. Offline, float64.
 import { type BlockCodec, type BlockPlan, levelOf, levelValue } from './ggml-blocks.js';
 import { inverseHessianFactor } from '../quant/gptq.js';
 
@@ -15,8 +15,18 @@ export interface BlockQuantized {
   readonly dequantized: Float32Array;
 }
 
+export interface GptqBlocksOptions {
+  /**
+   * 'act' (default with a Hessian): every block is planned first from the original weights (static
+   * groups), then columns are rounded in descending order of the Hessian's diagonal (the GPTQ reference's
+   * --act-order with --static-groups). 'natural': columns left to right, each block planned when the sweep
+   * reaches it from its error-compensated values.
+   */
+  order?: 'act' | 'natural';
+}
+
 export function gptqBlocks(
-  codec: BlockCodec, w: Float32Array, rows: number, cols: number, hessian?: Float64Array, name = 'matrix',
+  codec: BlockCodec, w: Float32Array, rows: number, cols: number, hessian?: Float64Array, name = 'matrix', o: GptqBlocksOptions = {},
 ): BlockQuantized {
   const B = codec.blockSize;
   if (w.length !== rows * cols) throw new RangeError(`${codec.name}: ${name} has ${w.length} values, expected ${rows} x ${cols}`);
@@ -25,38 +35,57 @@ export function gptqBlocks(
   for (let i = 0; i < w.length; i++) {
     if (!Number.isFinite(w[i])) throw new RangeError(`${codec.name}: ${name}[${Math.floor(i / cols)}][${i % cols}] is ${w[i]}`);
   }
-  const work = Float64Array.from(w); // [rows, cols] values being compensated
-  const upper = hessian ? inverseHessianFactor(Float64Array.from(hessian), cols) : undefined;
   const importance = new Float64Array(cols); // [cols] diag(H), or 1
   for (let j = 0; j < cols; j++) importance[j] = hessian ? Math.max(hessian[j * cols + j], 0) : 1;
+  const act = hessian !== undefined && (o.order ?? 'act') === 'act';
+  // perm[i] = the column rounded i-th; the work matrix and H^-1's factor are in that order
+  const perm = Array.from({ length: cols }, (_, i) => i);
+  if (act) perm.sort((a, b) => importance[b] - importance[a] || a - b);
+  let upper: Float64Array | undefined;
+  if (hessian) {
+    const hp = new Float64Array(cols * cols); // [cols, cols] H permuted
+    for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) hp[i * cols + j] = hessian[perm[i] * cols + perm[j]];
+    upper = inverseHessianFactor(hp, cols);
+  }
+  const work = new Float64Array(rows * cols); // [rows, cols] values being compensated, permuted columns
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) work[r * cols + i] = w[r * cols + perm[i]];
   const blocksPerRow = cols / B;
-  const bytes = new Uint8Array(rows * blocksPerRow * codec.blockBytes);
+  const plans: BlockPlan[] = new Array(rows * blocksPerRow); // [rows, blocks]
+  const planBlock = (r: number, blk: number, from: Float64Array | Float32Array, at: (c: number) => number) => {
+    const xs = new Float64Array(B);
+    for (let c = 0; c < B; c++) xs[c] = from[at(blk * B + c)];
+    plans[r * blocksPerRow + blk] = codec.plan(xs, importance.subarray(blk * B, (blk + 1) * B));
+  };
+  if (act) for (let r = 0; r < rows; r++) for (let blk = 0; blk < blocksPerRow; blk++) planBlock(r, blk, w, (c) => r * cols + c);
+  const position = new Int32Array(cols); // [cols] where each original column sits in the work order
+  for (let i = 0; i < cols; i++) position[perm[i]] = i;
+  const levels = new Int32Array(rows * cols); // [rows, cols] original column order
   const dequantized = new Float32Array(rows * cols);
-  const plans: BlockPlan[] = new Array(rows);
-  const levels = new Int32Array(rows * B); // [rows, B] the current block's levels
-  for (let c0 = 0; c0 < cols; c0 += B) {
-    const imp = importance.subarray(c0, c0 + B);
-    for (let r = 0; r < rows; r++) plans[r] = codec.plan(work.subarray(r * cols + c0, r * cols + c0 + B), imp);
-    for (let i = c0; i < c0 + B; i++) {
-      const g = Math.floor((i - c0) / codec.groupSize);
-      const d = upper ? upper[i * cols + i] : 1;
-      for (let r = 0; r < rows; r++) {
-        const x = work[r * cols + i];
-        const level = levelOf(codec, plans[r], g, x);
-        const v = levelValue(plans[r], g, level);
-        levels[r * B + (i - c0)] = level;
-        dequantized[r * cols + i] = v;
-        if (!upper) continue;
-        const err = (x - v) / d;
-        if (err === 0) continue;
-        const row = r * cols;
-        const u = i * cols;
-        for (let j = i + 1; j < cols; j++) work[row + j] -= err * upper[u + j];
-      }
-    }
-    const blockIndex = c0 / B;
+  for (let i = 0; i < cols; i++) {
+    const c = perm[i];
+    const blk = Math.floor(c / B);
+    if (!act && c % B === 0) for (let r = 0; r < rows; r++) planBlock(r, blk, work, (cc) => r * cols + position[cc]);
+    const g = Math.floor((c % B) / codec.groupSize);
+    const d = upper ? upper[i * cols + i] : 1;
     for (let r = 0; r < rows; r++) {
-      codec.pack(plans[r], levels.subarray(r * B, (r + 1) * B), bytes, (r * blocksPerRow + blockIndex) * codec.blockBytes);
+      const plan = plans[r * blocksPerRow + blk];
+      const x = work[r * cols + i];
+      const level = levelOf(codec, plan, g, x);
+      const v = levelValue(plan, g, level);
+      levels[r * cols + c] = level;
+      dequantized[r * cols + c] = v;
+      if (!upper) continue;
+      const err = (x - v) / d;
+      if (err === 0) continue;
+      const row = r * cols;
+      const u = i * cols;
+      for (let j = i + 1; j < cols; j++) work[row + j] -= err * upper[u + j];
+    }
+  }
+  const bytes = new Uint8Array(rows * blocksPerRow * codec.blockBytes);
+  for (let r = 0; r < rows; r++) {
+    for (let blk = 0; blk < blocksPerRow; blk++) {
+      codec.pack(plans[r * blocksPerRow + blk], levels.subarray(r * cols + blk * B, r * cols + (blk + 1) * B), bytes, (r * blocksPerRow + blk) * codec.blockBytes);
     }
   }
   return { bytes, dequantized };

@@ -106,6 +106,8 @@ export interface LlamaCppWriteOptions {
   /** GPTQ encoding (searched scales; with `hessians`, error compensation) instead of llama.cpp's round-to-nearest. */
   gptq?: boolean;
   hessians?: LayerHessians[];
+  /** GPTQ's column order (gptq-blocks.ts; default 'act'). */
+  order?: 'act' | 'natural';
   /** general.file_type to write. */
   fileType: number;
   /** Extra string metadata (e.g. how the file was made), under dyadic.* keys. */
@@ -171,7 +173,7 @@ export function writeLlamaCppGguf(source: GgufFile, config: LlamaConfig, weights
         const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(t.name);
         const site = m ? HESSIAN_SITE[m[2]] : undefined;
         const h = site ? o.hessians?.[Number(m![1])]?.[site] : undefined;
-        data = gptqBlocks(type, values, rows, cols, h, t.name).bytes;
+        data = gptqBlocks(type, values, rows, cols, h, t.name, { order: o.order }).bytes;
       } else data = encodeBlocks(type, values, rows, cols, t.name);
     }
     if (t.dims.length > 1) {
