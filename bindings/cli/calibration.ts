@@ -9,7 +9,7 @@ import type { LoadedModel } from '../model/load.js';
  * GPTQ's Hessians from --calib text (first --calib-sequences stories, 256 tokens each) or, without it, from
  * sequences the float model samples itself (data-free: no evaluation text leaks into the weights).
  */
-export function calibrate(model: LoadedModel, f: ParsedFlags, show: Progress): { hessians: LayerHessians[]; calibration: string } {
+export function calibrate(model: LoadedModel, f: ParsedFlags, show: Progress): { hessians: LayerHessians[]; calibration: string; sequences: number[][] } {
   const count = (f.sequences as number | undefined) ?? 32;
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`--calib-sequences ${count} must be a positive integer`);
   let sequences: number[][];
@@ -30,7 +30,7 @@ export function calibrate(model: LoadedModel, f: ParsedFlags, show: Progress): {
   }
   const hessians = collectHessians(model.config, model.weights, { sequences });
   show('collecting Hessians', 1, 1);
-  return { hessians, calibration };
+  return { hessians, calibration, sequences };
 }
 
 export type Progress = (stage: string, done: number, total: number) => void;

@@ -33,6 +33,25 @@ export interface TensorTypeInfo {
   readonly blockBytes: number;
 }
 
+/**
+ * dyadic's own group-wise types (written by `dyadic quantize --bits B --group G` where no llama.cpp type
+ * fits; llama.cpp cannot read them): blocks of G elements (32, 64 or 128) as f16 d, f16 m, then G B-bit
+ * levels (B = 2..8) packed least-significant bit first; value = d * level + m. Ids far above ggml's.
+ */
+export const DYADIC_GROUP_BITS = [2, 3, 4, 5, 6, 8] as const;
+export const DYADIC_GROUP_SIZES = [32, 64, 128] as const;
+export function dyadicGroupType(bits: number, group: number): number {
+  const g = (DYADIC_GROUP_SIZES as readonly number[]).indexOf(group);
+  if (g < 0 || !(DYADIC_GROUP_BITS as readonly number[]).includes(bits)) throw new RangeError(`no dyadic group type of ${bits} bits in groups of ${group}`);
+  return 1000 + 10 * g + bits;
+}
+/** [bits, group] of a dyadic group type id, or undefined. */
+export function dyadicGroupLayout(type: number): [number, number] | undefined {
+  const bits = (type - 1000) % 10;
+  const group = DYADIC_GROUP_SIZES[Math.floor((type - 1000) / 10)];
+  return type >= 1000 && group !== undefined && (DYADIC_GROUP_BITS as readonly number[]).includes(bits) ? [bits, group] : undefined;
+}
+
 const TYPES = new Map<number, TensorTypeInfo>([
   [GgmlType.F32, { name: 'F32', blockSize: 1, blockBytes: 4 }],
   [GgmlType.F16, { name: 'F16', blockSize: 1, blockBytes: 2 }],
@@ -54,6 +73,8 @@ const TYPES = new Map<number, TensorTypeInfo>([
   [GgmlType.Q3_K, { name: 'Q3_K', blockSize: 256, blockBytes: 110 }], // 32 high-bit bytes, 64 bytes of 2-bit quants, 12 scale bytes, f16 d
   [GgmlType.Q5_K, { name: 'Q5_K', blockSize: 256, blockBytes: 176 }], // f16 d, f16 dmin, 12 scale bytes, 32 high-bit bytes, 128 nibble bytes
   [GgmlType.IQ4_NL, { name: 'IQ4_NL', blockSize: 32, blockBytes: 18 }], // f16 d, 16 bytes of 4-bit indices into IQ4NL_VALUES
+  ...DYADIC_GROUP_SIZES.flatMap((group) => DYADIC_GROUP_BITS.map((bits): [number, TensorTypeInfo] =>
+    [dyadicGroupType(bits, group), { name: `DQ${bits}_G${group}`, blockSize: group, blockBytes: 4 + (group * bits) / 8 }])),
 ]);
 
 /** IQ4_NL's fixed non-linear codebook: a 4-bit index selects one of these int8 values (times the block's d). */
@@ -276,6 +297,22 @@ export function decodeTensor(type: number, src: Uint8Array, elements: number): F
         }
       }
       break;
+    default: {
+      const layout = dyadicGroupLayout(type);
+      if (!layout) throw new Error(`decodeTensor: unsupported type ${type}`);
+      const [bits, group] = layout;
+      const bytes = 4 + (group * bits) / 8;
+      for (let b = 0, at = 0; b < elements / group; b++, at += bytes) {
+        const d = f16(at);
+        const m = f16(at + 2);
+        for (let i = 0; i < group; i++) {
+          const bit = i * bits;
+          const word = src[at + 4 + (bit >> 3)] | ((src[at + 5 + (bit >> 3)] ?? 0) << 8); // a level spans at most 2 bytes
+          out[group * b + i] = d * ((word >> (bit & 7)) & ((1 << bits) - 1)) + m;
+        }
+      }
+      break;
+    }
     case GgmlType.IQ4_NL:
       for (let b = 0, at = 0; b < elements / 32; b++, at += 18) {
         const d = f16(at);
@@ -309,8 +346,6 @@ export function decodeTensor(type: number, src: Uint8Array, elements: number): F
         }
       }
       break;
-    default:
-      throw new Error(`decodeTensor: unsupported type ${type}`);
   }
   return out;
 }

@@ -43,6 +43,9 @@ export function ggufConfig(g: GgufFile): LlamaConfig {
   );
 }
 
+/** Metadata key prefix (then the tensor name) of a padded tensor's true row length. */
+export const PADDED_ROW_KEY = 'dyadic.row_length.';
+
 /** Checks every tensor the model needs is present with its shape (no decoding). */
 export function ggufWeightShapes(g: GgufFile, c: LlamaConfig): void {
   ggufWeightsWith(g, c, false);
@@ -60,11 +63,23 @@ function ggufWeightsWith(g: GgufFile, c: LlamaConfig, decode: boolean): LlamaWei
   const tensor = (name: string, dims: number[]) => {
     const t = g.tensors.get(name);
     if (!t) throw new ModelFormatError(g.file, `missing tensor "${name}"`);
-    const shape = t.dims.length === dims.length ? t.dims : [];
-    if (shape.length !== dims.length || shape.some((d, i) => d !== dims[i])) {
-      throw new ModelFormatError(g.file, `tensor "${name}" has shape [${t.dims.join(', ')}], expected [${dims.join(', ')}]`);
+    // dyadic's own group-wise files pad rows to whole blocks and record the true row length
+    const rowLength = g.metadata.get(`${PADDED_ROW_KEY}${name}`);
+    if (rowLength !== undefined && !(typeof rowLength === 'number' && rowLength >= 1 && rowLength <= t.dims[0])) {
+      throw new ModelFormatError(g.file, `${PADDED_ROW_KEY}${name} = ${String(rowLength)} is not a row length up to ${t.dims[0]}`);
     }
-    return decode ? ggufTensorF32(g, name) : none;
+    const shape = t.dims.length === dims.length ? [rowLength ?? t.dims[0], ...t.dims.slice(1)] : [];
+    if (shape.length !== dims.length || shape.some((d, i) => d !== dims[i])) {
+      throw new ModelFormatError(g.file, `tensor "${name}" has shape [${shape.length ? shape.join(', ') : t.dims.join(', ')}], expected [${dims.join(', ')}]`);
+    }
+    if (!decode) return none;
+    const values = ggufTensorF32(g, name);
+    if (rowLength === undefined || rowLength === t.dims[0]) return values;
+    const stride = t.dims[0];
+    const rows = t.elements / stride;
+    const out = new Float32Array(rows * rowLength); // [rows, rowLength]
+    for (let r = 0; r < rows; r++) out.set(values.subarray(r * stride, r * stride + rowLength), r * rowLength);
+    return out;
   };
   const tokenEmbedding = tensor('token_embd.weight', [c.dim, c.vocabSize]);
   const layers = [];

@@ -13,7 +13,7 @@
 // written here is byte-identical to llama.cpp's quantizer's from the same F32 weights (test/offline/).
 // The K-types' scales come from a weighted least-squares search of this file's own (llama.cpp searches
 // differently; the tests hold the reconstruction error to llama.cpp's).
-import { GgmlType, floatToHalf, halfToFloat } from '../formats/tensor-types.js';
+import { DYADIC_GROUP_BITS, DYADIC_GROUP_SIZES, GgmlType, dyadicGroupType, floatToHalf, halfToFloat } from '../formats/tensor-types.js';
 
 const f32 = Math.fround;
 
@@ -509,6 +509,51 @@ export const Q3_K = kCodec({ type: GgmlType.Q3_K, name: 'Q3_K', blockBytes: 110,
 export const Q2_K = kCodec({ type: GgmlType.Q2_K, name: 'Q2_K', blockBytes: 84, groupSize: 16, lo: 0, hi: 3, plan: q2kPlan, pack: q2kPack });
 
 export const BLOCK_CODECS: readonly BlockCodec[] = [Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K];
+
+// ── dyadic's own group-wise types (formats/tensor-types.ts: DQ{bits}_G{group}) ───────────────────────
+
+function dyadicGroupCodec(bits: number, group: number): BlockCodec {
+  const hi = (1 << bits) - 1;
+  const blockBytes = 4 + (group * bits) / 8;
+  const plan = (x: ArrayLike<number>, importance?: ArrayLike<number>): BlockPlan => {
+    const { step, offset } = searchAffineStep(x, 0, group, hi, importance, false);
+    const bytes = new Uint8Array(blockBytes);
+    const dv = new DataView(bytes.buffer);
+    const dBits = floatToHalf(step);
+    const mBits = floatToHalf(offset);
+    dv.setUint16(0, dBits, true);
+    dv.setUint16(2, mBits, true);
+    return { step: Float64Array.of(halfToFloat(dBits)), offset: Float64Array.of(halfToFloat(mBits)), bytes };
+  };
+  const codec: BlockCodec = {
+    type: dyadicGroupType(bits, group), name: `DQ${bits}_G${group}`, blockSize: group, blockBytes, groupSize: group, lo: 0, hi,
+    plan,
+    pack(p, L, out, at) {
+      const b = p.bytes;
+      b.fill(0, 4);
+      for (let i = 0; i < group; i++) {
+        const bit = i * bits;
+        const v = L[i] << (bit & 7);
+        b[4 + (bit >> 3)] |= v & 0xff;
+        if (v > 0xff) b[5 + (bit >> 3)] |= v >> 8;
+      }
+      out.set(b, at);
+    },
+    encodeBlock(x, out, at) {
+      const p = plan(x);
+      codec.pack(p, Int32Array.from({ length: group }, (_, i) => levelOf(codec, p, 0, x[i])), out, at);
+    },
+  };
+  return codec;
+}
+
+/** dyadic's own codec of `bits` in groups of `group` (llama.cpp cannot read these). */
+export const DYADIC_CODECS: readonly BlockCodec[] = DYADIC_GROUP_SIZES.flatMap((g) => DYADIC_GROUP_BITS.map((b) => dyadicGroupCodec(b, g)));
+export function dyadicCodec(bits: number, group: number): BlockCodec {
+  const c = DYADIC_CODECS.find((d) => d.type === dyadicGroupType(bits, group));
+  if (!c) throw new RangeError(`no dyadic group type of ${bits} bits in groups of ${group}`);
+  return c;
+}
 
 /** The codec of a type name ('q4_0', 'Q4_K', ...), or undefined. */
 export function codecByName(name: string): BlockCodec | undefined {

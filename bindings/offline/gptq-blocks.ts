@@ -23,6 +23,8 @@ export interface GptqBlocksOptions {
    * reaches it from its error-compensated values.
    */
   order?: 'act' | 'natural';
+  /** [cols] weight of each column's error in the scale searches (default: the Hessian's diagonal, or 1). */
+  importance?: Float64Array;
 }
 
 export function gptqBlocks(
@@ -36,7 +38,7 @@ export function gptqBlocks(
     if (!Number.isFinite(w[i])) throw new RangeError(`${codec.name}: ${name}[${Math.floor(i / cols)}][${i % cols}] is ${w[i]}`);
   }
   const importance = new Float64Array(cols); // [cols] diag(H), or 1
-  for (let j = 0; j < cols; j++) importance[j] = hessian ? Math.max(hessian[j * cols + j], 0) : 1;
+  for (let j = 0; j < cols; j++) importance[j] = o.importance ? o.importance[j] : hessian ? Math.max(hessian[j * cols + j], 0) : 1;
   const act = hessian !== undefined && (o.order ?? 'act') === 'act';
   // perm[i] = the column rounded i-th; the work matrix and H^-1's factor are in that order
   const perm = Array.from({ length: cols }, (_, i) => i);

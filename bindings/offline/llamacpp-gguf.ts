@@ -6,11 +6,12 @@
 // gptq-blocks.ts (searched scales, error compensation with the calibration Hessians when given). Offline.
 import type { GgufFile, GgufValue } from '../formats/gguf.js';
 import { type GgufTensorToWrite, type GgufTypedValue, type GgufScalarType, encodeF16, encodeF32, writeGguf } from '../formats/gguf-write.js';
-import { GgmlType, tensorTypeName } from '../formats/tensor-types.js';
+import { GgmlType, decodeTensor, tensorTypeName } from '../formats/tensor-types.js';
 import type { LlamaConfig } from '../model/config.js';
+import { PADDED_ROW_KEY } from '../model/from-gguf.js';
 import type { LlamaWeights } from '../model/weights.js';
 import type { LayerHessians } from '../model/integer/calibrate.js';
-import { type BlockCodec, Q2_K, Q3_K, Q4_0, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0, encodeBlocks } from './ggml-blocks.js';
+import { type BlockCodec, DYADIC_CODECS, Q2_K, Q3_K, Q4_0, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0, dyadicCodec, encodeBlocks } from './ggml-blocks.js';
 import { gptqBlocks } from './gptq-blocks.js';
 
 /** A tensor's stored type: a block codec, or plain F16 / F32. */
@@ -37,31 +38,34 @@ export function fitType(type: TensorType, cols: number): TensorType {
 
 export const BLOCK_BITS = [2, 3, 4, 5, 6, 8] as const;
 
-/** The llama.cpp type of a matrix at `bits` (group 32): the K-quant where rows are whole super-blocks. */
-export function typeForBits(bits: number, cols: number): TensorType {
+/**
+ * The type of a matrix with rows of `cols` at `bits` in groups of `group`: with group 32, the llama.cpp
+ * type of exactly those bits that fits the rows (the K-quant where rows are whole 256-element
+ * super-blocks, whose sub-groups are 16 or 32 elements; else the 32-element type), else dyadic's own
+ * DQ{bits}_G{group}; groups of 64 or 128 are dyadic's own.
+ */
+export function typeForBits(bits: number, cols: number, group = 32): BlockCodec {
+  if (!(BLOCK_BITS as readonly number[]).includes(bits)) throw new RangeError(`bits must be one of ${BLOCK_BITS.join(', ')}, got ${bits}`);
+  if (group !== 32) return dyadicCodec(bits, group);
   const k = cols % 256 === 0;
-  switch (bits) {
-    case 8: return Q8_0;
-    case 6: return k ? Q6_K : Q8_0;
-    case 5: return k ? Q5_K : Q5_0;
-    case 4: return k ? Q4_K : Q4_0;
-    case 3: return k ? Q3_K : Q4_0;
-    case 2: return k ? Q2_K : Q4_0;
-    default: throw new RangeError(`bits must be one of ${BLOCK_BITS.join(', ')}, got ${bits}`);
-  }
+  const llama: Record<number, BlockCodec | undefined> = { 8: Q8_0, 6: k ? Q6_K : undefined, 5: k ? Q5_K : Q5_0, 4: k ? Q4_K : Q4_0, 3: k ? Q3_K : undefined, 2: k ? Q2_K : undefined };
+  return llama[bits] ?? dyadicCodec(bits, 32);
 }
+
+/** Whether llama.cpp reads a type. */
+export const isLlamaCppType = (t: TensorType) => typeof t === 'string' || !DYADIC_CODECS.includes(t);
 
 /** The output matrix (the LM head decides the tokens): Q6_K, or Q8_0 where it does not fit, as llama.cpp's mixes. */
 const headType = (main: TensorType): TensorType => (main === Q8_0 ? Q8_0 : Q6_K);
 
 /**
  * The type of each matrix: `format` for every matrix (with `pure`) or for all but the output matrix, which
- * takes headType as in llama.cpp's default mixes; without a format, the type that fits `bits`.
+ * takes headType as in llama.cpp's default mixes; without a format, typeForBits(bits, cols, group).
  */
-export function typePolicy({ format, bits, pure = false }: { format?: BlockCodec; bits?: number; pure?: boolean }) {
+export function typePolicy({ format, bits, group = 32, pure = false }: { format?: BlockCodec; bits?: number; group?: number; pure?: boolean }) {
   if (!format && bits === undefined) throw new RangeError('a format or a bit width is required');
   return (name: string, _rows: number, cols: number): TensorType => {
-    const t = format ?? typeForBits(bits!, cols);
+    const t = format ?? typeForBits(bits!, cols, group);
     return name === 'output.weight' && !pure ? headType(t) : t;
   };
 }
@@ -106,6 +110,11 @@ export interface LlamaCppWriteOptions {
   /** GPTQ encoding (searched scales; with `hessians`, error compensation) instead of llama.cpp's round-to-nearest. */
   gptq?: boolean;
   hessians?: LayerHessians[];
+  /**
+   * dyadic's own file: a matrix whose rows are not whole blocks of its type is stored with rows padded
+   * (the loader crops them) instead of falling back to another type; llama.cpp cannot read such a file.
+   */
+  pad?: boolean;
   /** GPTQ's column order (gptq-blocks.ts; default 'act'). */
   order?: 'act' | 'natural';
   /** general.file_type to write. */
@@ -139,11 +148,42 @@ export function llamaCppTensorOrder<T extends { name: string }>(tensors: T[]): T
   return [...tensors].sort((a, b) => layer(a.name) - layer(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * One matrix in a block type: llama.cpp's round-to-nearest, or (gptq) GPTQ with searched scales and the
+ * Hessian when given. Rows that are not whole blocks are padded with zeros of no importance (dyadic's own
+ * files: the bytes hold rows of the padded length; `dequantized` is cropped back to [rows, cols]).
+ */
+export function encodeMatrix(
+  type: BlockCodec, values: Float32Array, rows: number, cols: number,
+  o: { gptq?: boolean; hessian?: Float64Array; order?: 'act' | 'natural'; name?: string } = {},
+): { bytes: Uint8Array; dequantized: Float32Array; stored: number } {
+  const stored = Math.ceil(cols / type.blockSize) * type.blockSize;
+  if (stored === cols) {
+    if (o.gptq) return { ...gptqBlocks(type, values, rows, cols, o.hessian, o.name, { order: o.order }), stored };
+    const bytes = encodeBlocks(type, values, rows, cols, o.name);
+    return { bytes, dequantized: decodeTensor(type.type, bytes, rows * cols), stored };
+  }
+  const x = new Float32Array(rows * stored); // [rows, stored]
+  for (let r = 0; r < rows; r++) x.set(values.subarray(r * cols, (r + 1) * cols), r * stored);
+  const h = o.gptq ? o.hessian : undefined;
+  let hp: Float64Array | undefined;
+  if (h) {
+    hp = new Float64Array(stored * stored); // [stored, stored], zero for the padding
+    for (let i = 0; i < cols; i++) hp.set(h.subarray(i * cols, (i + 1) * cols), i * stored);
+  }
+  const importance = Float64Array.from({ length: stored }, (_, j) => (j < cols ? (h ? h[j * cols + j] : 1) : 0));
+  const q = gptqBlocks(type, x, rows, stored, hp, o.name, { order: o.order, importance });
+  const dequantized = new Float32Array(rows * cols); // [rows, cols]
+  for (let r = 0; r < rows; r++) dequantized.set(q.dequantized.subarray(r * stored, r * stored + cols), r * cols);
+  return { bytes: q.bytes, dequantized, stored };
+}
+
 /** Writes `weights` (config `config`) under `source`'s metadata and tensor layout. */
 export function writeLlamaCppGguf(source: GgufFile, config: LlamaConfig, weights: LlamaWeights, o: LlamaCppWriteOptions): LlamaCppFile {
   if (config.qkvBias) throw new RangeError('llama.cpp writer: Q/K/V biases (Qwen2) are not supported yet');
   const tensors: GgufTensorToWrite[] = [];
   const written: WrittenTensor[] = [];
+  const padded: [string, GgufTypedValue][] = [];
   let params = 0;
   let dataBytes = 0;
   const infos = llamaCppTensorOrder([...source.tensors.values()]);
@@ -155,12 +195,17 @@ export function writeLlamaCppGguf(source: GgufFile, config: LlamaConfig, weights
       tensors.push({ name: t.name, dims: t.dims, type: t.type, data: source.bytes.slice(t.offset, t.offset + t.byteSize) });
       return;
     }
-    let data: Uint8Array;
-    let ggml: number;
     if (values.length !== t.elements) throw new RangeError(`${source.file}: tensor "${t.name}" has ${t.elements} elements, the model ${values.length}`);
     const cols = t.dims[0];
     const rows = t.elements / cols;
-    const type = t.dims.length === 1 ? 'F32' : fitType(o.typeOf(t.name, rows, cols), cols);
+    const wanted = t.dims.length === 1 ? 'F32' : o.typeOf(t.name, rows, cols);
+    const type = o.pad && typeof wanted !== 'string' ? wanted : fitType(wanted, cols);
+    // dyadic's own files (o.pad) pad rows to whole blocks (encodeMatrix)
+    const stored = typeof type === 'string' ? cols : Math.ceil(cols / type.blockSize) * type.blockSize;
+    const dims = [stored, ...t.dims.slice(1)];
+    if (stored !== cols) padded.push([`${PADDED_ROW_KEY}${t.name}`, { type: 'u32', value: cols }]);
+    let data: Uint8Array;
+    let ggml: number;
     if (type === 'F32') {
       data = encodeF32(values);
       ggml = GgmlType.F32;
@@ -169,18 +214,16 @@ export function writeLlamaCppGguf(source: GgufFile, config: LlamaConfig, weights
       ggml = GgmlType.F16;
     } else {
       ggml = type.type;
-      if (o.gptq) {
-        const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(t.name);
-        const site = m ? HESSIAN_SITE[m[2]] : undefined;
-        const h = site ? o.hessians?.[Number(m![1])]?.[site] : undefined;
-        data = gptqBlocks(type, values, rows, cols, h, t.name, { order: o.order }).bytes;
-      } else data = encodeBlocks(type, values, rows, cols, t.name);
+      const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(t.name);
+      const site = m ? HESSIAN_SITE[m[2]] : undefined;
+      const h = o.gptq && site ? o.hessians?.[Number(m![1])]?.[site] : undefined;
+      data = encodeMatrix(type, values, rows, cols, { gptq: o.gptq, hessian: h, order: o.order, name: t.name }).bytes;
     }
     if (t.dims.length > 1) {
       params += t.elements;
       dataBytes += data.length;
     }
-    tensors.push({ name: t.name, dims: t.dims, type: ggml, data });
+    tensors.push({ name: t.name, dims, type: ggml, data });
     written.push({ name: t.name, shape: [...t.dims].reverse(), type: typeName(type), bytes: data.length });
     o.onTensor?.(t.name, index + 1, infos.length);
   });
@@ -190,5 +233,6 @@ export function writeLlamaCppGguf(source: GgufFile, config: LlamaConfig, weights
   metadata.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   metadata.push(['general.file_type', { type: 'u32', value: o.fileType }]);
   for (const [k, v] of Object.entries(o.notes ?? {})) metadata.push([`dyadic.${k}`, { type: 'string', value: v }]);
+  metadata.push(...padded);
   return { bytes: writeGguf(metadata, tensors, { alignment: source.alignment }), tensors: written, bitsPerParameter: (8 * dataBytes) / params };
 }

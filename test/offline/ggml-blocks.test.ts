@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseGguf } from '../../bindings/formats/gguf.js';
 import { decodeTensor } from '../../bindings/formats/tensor-types.js';
-import { BLOCK_CODECS, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, encodeBlocks, levelOf, levelValue } from '../../bindings/offline/ggml-blocks.js';
+import { BLOCK_CODECS, DYADIC_CODECS, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, encodeBlocks, levelOf, levelValue } from '../../bindings/offline/ggml-blocks.js';
 import { gptqBlocks } from '../../bindings/offline/gptq-blocks.js';
 import { rng, seeds } from '../helpers/rng.js';
 
@@ -76,7 +76,7 @@ function randomMatrix(seed: number, rows: number, cols: number): Float32Array {
 
 describe('every codec: the decoder reads back what the plan says, levels in range', () => {
   for (const seed of seeds(1, 2)) {
-    for (const codec of BLOCK_CODECS) {
+    for (const codec of [...BLOCK_CODECS, ...DYADIC_CODECS]) {
       it(`${codec.name} (seed ${seed})`, () => {
         const rows = 3;
         const cols = 2 * codec.blockSize;

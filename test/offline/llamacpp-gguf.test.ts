@@ -9,7 +9,8 @@ import { writeGguf, encodeF32, type GgufTypedValue } from '../../bindings/format
 import { loadModel } from '../../bindings/model/load.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { collectHessians } from '../../bindings/model/integer/calibrate.js';
-import { BLOCK_CODECS, Q4_0, Q5_1 } from '../../bindings/offline/ggml-blocks.js';
+import { BLOCK_CODECS, Q4_0, Q5_1, dyadicCodec } from '../../bindings/offline/ggml-blocks.js';
+import { allocateBits } from '../../bindings/offline/mixed-precision.js';
 import { FILE_TYPE, llamaCppTensorOrder, modelTensor, typePolicy, writeLlamaCppGguf } from '../../bindings/offline/llamacpp-gguf.js';
 import { rng, seeds } from '../helpers/rng.js';
 
@@ -93,4 +94,48 @@ describe('every type: a written file loads back through dyadic\'s loader', () =>
       });
     }
   }
+});
+
+describe('dyadic\'s own files: rows that are not whole blocks are padded, and the loader crops them', () => {
+  for (const seed of seeds(9)) {
+    it(`DQ3_G64 and DQ2_G128 over rows of 80 (tiny fixture's ffn_down) load back close to the floats (seed ${seed})`, () => {
+      const bytes = fixture('tiny-f32.gguf');
+      const model = loadModel({ bytes, file: 'tiny-f32.gguf' });
+      const source = parseGguf(bytes, 'tiny-f32.gguf');
+      for (const [bits, group] of [[3, 64], [2, 128], [8, 32]]) {
+        const out = writeLlamaCppGguf(source, model.config, model.weights, { typeOf: () => dyadicCodec(bits, group), pad: true, gptq: true, fileType: 0 });
+        const g = parseGguf(out.bytes, 'own.gguf');
+        expect(g.tensors.get('blk.0.ffn_down.weight')!.dims).toEqual([Math.ceil(80 / group) * group, 64]);
+        expect(g.metadata.get('dyadic.row_length.blk.0.ffn_down.weight')).toBe(80);
+        const back = loadModel({ bytes: out.bytes, file: 'own.gguf' });
+        for (const name of ['blk.0.ffn_down.weight', 'blk.0.attn_q.weight']) {
+          expect(relRms(modelTensor(back.weights, name)!, modelTensor(model.weights, name)!), `${name} at ${bits} bits`).toBeLessThan(errorBound(bits));
+        }
+      }
+    });
+  }
+  it('a padded row length that does not fit its tensor is a clear error', () => {
+    const bytes = fixture('tiny-f32.gguf');
+    const model = loadModel({ bytes, file: 'tiny-f32.gguf' });
+    const out = writeLlamaCppGguf(parseGguf(bytes, 't'), model.config, model.weights, { typeOf: () => dyadicCodec(4, 64), pad: true, fileType: 0 });
+    const at = Buffer.from(out.bytes).indexOf('dyadic.row_length.blk.0.ffn_down.weight');
+    const bad = Uint8Array.from(out.bytes);
+    new DataView(bad.buffer).setUint32(at + 'dyadic.row_length.blk.0.ffn_down.weight'.length + 4, 500, true);
+    expect(() => loadModel({ bytes: bad, file: 'bad.gguf' })).toThrow(/row_length.*500/);
+  });
+});
+
+describe('bits per tensor under a budget', () => {
+  it('narrows the least sensitive matrices first and meets the budget', () => {
+    const matrices = [{ name: 'a', rows: 10, cols: 32 }, { name: 'b', rows: 10, cols: 32 }];
+    const sens = new Map([['a', new Map([[8, 0], [4, 0.001], [2, 0.5]])], ['b', new Map([[8, 0], [4, 0.2], [2, 0.9]])]]);
+    const bitsOf = (_m: unknown, b: number) => 320 * b;
+    const r = allocateBits(matrices, [8, 4, 2], sens, 6, bitsOf);
+    expect(Object.fromEntries(r.bits)).toEqual({ a: 4, b: 8 });
+    expect(r.bitsPerParameter).toBe(6);
+    expect(r.predictedLoss).toBeCloseTo(0.001, 12);
+    const tight = allocateBits(matrices, [8, 4, 2], sens, 3, bitsOf);
+    expect(Object.fromEntries(tight.bits)).toEqual({ a: 2, b: 4 });
+    expect(tight.bitsPerParameter).toBeLessThanOrEqual(3);
+  });
 });
