@@ -71,7 +71,7 @@ const k256 = randomK256();
 const cases = [
   ['stories260K', 'q4_0 (llama.cpp RTN)', ['--format', 'q4_0']],
   ['stories260K', 'q5_1 (llama.cpp RTN)', ['--format', 'q5_1']],
-  ['stories260K', '--bits 4 --group 32 (GPTQ, Q4_0)', ['--bits', '4', '--group', '32', '--calib-sequences', '8']],
+  ['stories260K', '--bits 4 --group 32 (GPTQ, Q4_1)', ['--bits', '4', '--group', '32', '--calib-sequences', '8']],
   ['stories260K', '--bits 5 --group 32 (GPTQ, Q5_0)', ['--bits', '5', '--group', '32', '--calib-sequences', '8']],
   ['stories260K', '--bits 8 --group 32 (GPTQ, Q8_0)', ['--bits', '8', '--group', '32', '--calib-sequences', '8']],
   ['stories260K', 'q4_1 --gptq', ['--format', 'q4_1', '--gptq', '--calib-sequences', '8']],

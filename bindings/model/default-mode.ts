@@ -12,6 +12,8 @@ const FLOAT_TYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 export function defaultMode(model: LoadedModel): EngineMode {
   if (model.quantized) return model.quantized.mode as EngineMode;
   const blockQuantized = model.format === 'gguf' && model.tensors.some((t) => !FLOAT_TYPES.has(t.type));
-  if (blockQuantized && engineModes().includes('native')) return 'native' as EngineMode;
+  // dyadic's own group-wise types (DQ*, `dyadic quantize --group 64|128 / --target-bpw`) have no native kernels yet
+  const ownTypes = model.tensors.some((t) => t.type.startsWith('DQ'));
+  if (blockQuantized && !ownTypes && engineModes().includes('native')) return 'native' as EngineMode;
   return model.config.qkvBias ? 'float32' : 'w8a8';
 }
