@@ -85,11 +85,13 @@ const cases = [
 const server = await serveBench({ isolated: false });
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
 const results = [];
+const only = process.env.ONLY; // run the cases whose model is this (stories260K or k256)
 try {
-  const page = await browser.newPage();
-  page.setDefaultTimeout(10 * 60_000);
-  await page.goto(`${server.url}/e2e.html`);
   for (const [model, label, args] of cases) {
+    if (only && model !== only) continue;
+    const page = await browser.newPage(); // a fresh page (and wllama worker) per file
+    page.setDefaultTimeout(10 * 60_000);
+    await page.goto(`${server.url}/e2e.html`);
     const out = join(dir, `${model}-${label.replace(/[^a-z0-9]+/gi, '_')}.gguf`);
     cli(['-m', model === 'k256' ? k256 : stories, '-o', join(root, out), ...args]);
     const theirs = await page.evaluate(async (o) => (await import('/bench/lib/llamacpp-compat-page.mjs')).runLlamaCpp(o), { url: `/${out}`, prompt: PROMPT, tokens: TOKENS });
@@ -99,6 +101,7 @@ try {
     const r = { model, label, file: out, identical: ours.trim() === theirs.trim(), sameChars: same, llamaCpp: theirs, dyadicFloat: ours };
     results.push(r);
     console.log(`${model.padEnd(12)} ${label.padEnd(36)} ${r.identical ? 'same text' : `first ${same} chars same`}\n  llama.cpp: ${JSON.stringify(theirs)}\n  dyadic:    ${JSON.stringify(ours)}`);
+    await page.close();
   }
 } finally {
   await browser.close();
