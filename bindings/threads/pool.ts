@@ -63,7 +63,7 @@ export const DEFAULT_MIN_SPLIT_WORK = 1 << 16;
  * calls it compares what one thread would have taken (parts x the main thread's own share, timed from
  * dispatch() to finish()) with what the split took (that plus finish(): waiting for helpers, or running
  * the shares of helpers that never started). Below MIN_SPLIT_SPEEDUP (a busy core: helpers start late or
- * crawl) the pool stops splitting (minSplitWork reads Infinity: one thread) for a back-off that starts at
+ * crawl), or when helpers started fewer than half their calls, the pool stops splitting (minSplitWork reads Infinity: one thread) for a back-off that starts at
  * FALLBACK_MS and doubles while probes keep failing (up to MAX_FALLBACK_MS), then probes again.
  */
 export const PROBE_DISPATCHES = 32;
@@ -109,6 +109,8 @@ export class ThreadPool {
   private window = 0; // dispatches measured in this window
   private oneThreadMs = 0; // sum of parts x own share
   private splitMs = 0; // sum of own share + finish()
+  private helperCalls = 0; // helper calls posted in this window
+  private takenCalls = 0; // of them, run by the main thread because their helper had not started
   /** How long finish() waits for a helper's call before it declares the helper lost and closes the pool. */
   dispatchTimeoutMs = DISPATCH_TIMEOUT_MS;
   /** Calls the main thread took over because their helper had not started them (for tests and tuning). */
@@ -204,6 +206,7 @@ export class ThreadPool {
       const name = this.kernelNames[c[base + KERNEL]];
       if (Atomics.compareExchange(c, base + STATE, POSTED, TAKEN) === POSTED) {
         this.taken++;
+        this.takenCalls++;
         const args = this.args;
         args.length = c[base + ARGC];
         for (let i = 0; i < args.length; i++) args[i] = c[base + ARGS + i];
@@ -231,13 +234,18 @@ export class ThreadPool {
   /** One split call's timing: the main thread's own share took `ownMs`, the whole call `totalMs`. */
   private measure(ownMs: number, totalMs: number, parts: number): void {
     this.oneThreadMs += parts * ownMs;
+    this.helperCalls += parts - 1;
     this.splitMs += totalMs;
     if (++this.window < PROBE_DISPATCHES) return;
     const speedup = this.oneThreadMs / Math.max(this.splitMs, 1e-9);
+    // helpers that did not even start half their calls do not run, whatever the timing noise says
+    const idle = 2 * this.takenCalls >= this.helperCalls;
+    this.helperCalls = 0;
+    this.takenCalls = 0;
     this.window = 0;
     this.oneThreadMs = 0;
     this.splitMs = 0;
-    if (speedup >= MIN_SPLIT_SPEEDUP) {
+    if (speedup >= MIN_SPLIT_SPEEDUP && !idle) {
       this.backoffMs = FALLBACK_MS;
       return;
     }
