@@ -1,5 +1,5 @@
 // Dense GEMM/GEMV: dyadic (both builds, W8A8 / W4A8 / W6A8 / W7A8, DI-MatMul with int8 requantized output)
-// against onnxruntime-web 1.30 wasm (MatMulInteger u8 x s8, MatMulNBits 4-bit, float MatMul) and
+// and the group-wise llama.cpp block kernels (Q4_0, Q4_K, Q6_K, Q8_0; int32 outputs) against onnxruntime-web 1.30 wasm (MatMulInteger u8 x s8, MatMulNBits 4-bit, float MatMul) and
 // @tensorflow/tfjs-backend-wasm float matMul. One process, one thread, the same random data for all,
 // warmed up (bench/lib/measure.mjs). Every implementation of a shape is measured in R interleaved rounds
 // (default 3) and keeps its best, so load from other processes on the shared machine hits all alike.
@@ -13,11 +13,28 @@ import { fileURLToPath } from 'node:url';
 import { loadRuntime, packWeights, matmul } from '../dist/entry/node.js';
 import { measure, machineLine, printTable } from './lib/measure.mjs';
 import { matMulIntegerModel, matMulNBitsModel, matMulFloatModel } from './lib/onnx-proto.mjs';
+import { packGroupwise } from '../dist/gemm/groupwise-pack.js';
+import { groupwiseMatmul } from '../dist/gemm/groupwise.js';
 
 const ALL_M = [1, 4, 16, 64, 128];
 const ALL_SHAPES = [[2048, 2048], [5632, 2048], [2048, 5632]]; // (N, K)
 const DYADIC_BITS = [8, 4, 6, 7];
 const NBITS_BLOCK = 32;
+// Group-wise llama.cpp block types (assembly/gemm/groupwise.ts): GGML type id, block elements and bytes,
+// and where the f16 scales sit in a block (set to a fixed half; every other byte random = valid quants).
+const GROUPWISE = [
+  { name: 'Q4_0', type: 2, block: 32, bytes: 18, halves: [0] },
+  { name: 'Q4_K', type: 12, block: 256, bytes: 144, halves: [0, 2] },
+  { name: 'Q6_K', type: 14, block: 256, bytes: 210, halves: [208] },
+  { name: 'Q8_0', type: 8, block: 32, bytes: 34, halves: [0] },
+];
+
+function groupwiseBlocks(t, N, K, r) {
+  const nb = (N * K) / t.block;
+  const out = Uint8Array.from({ length: nb * t.bytes }, () => Math.floor(r() * 256));
+  for (let b = 0; b < nb; b++) for (const at of t.halves) { out[b * t.bytes + at] = 0x00; out[b * t.bytes + at + 1] = 0x20 + Math.floor(r() * 8); }
+  return out;
+}
 
 function lcg(seed) {
   let s = seed >>> 0;
@@ -71,6 +88,8 @@ export async function main(args) {
     for (const [build, rt] of Object.entries(runtimes)) {
       marks[build] = rt.arena.mark();
       for (const bits of DYADIC_BITS) packedBy[`${build}/${bits}`] = packWeights(rt, data.w[bits], { N, K, bits, scale: data.wScale });
+      const r = lcg(N + K);
+      for (const t of GROUPWISE) packedBy[`${build}/${t.name}`] = packGroupwise(rt, t.type, groupwiseBlocks(t, N, K, r), N, K, t.name);
     }
     // onnxruntime-web: B is [K, N] for MatMulInteger / MatMul
     const bKN = new Int8Array(K * N);
@@ -92,6 +111,11 @@ export async function main(args) {
         for (const bits of DYADIC_BITS) {
           const packed = packedBy[`${build}/${bits}`];
           entries.push({ impl: `dyadic-${build}`, kernel: `W${bits}A8`, fn: () => matmul(rt, packed, a, opts) });
+        }
+        // group-wise rows: int32 outputs (epilogue stage 1; the per-channel rows above add the int8 requantization)
+        for (const t of GROUPWISE) {
+          const packed = packedBy[`${build}/${t.name}`];
+          entries.push({ impl: `dyadic-${build}`, kernel: `gw-${t.name}`, fn: () => groupwiseMatmul(rt, packed, a, { M, zero: opts.zero }) });
         }
       }
       const au8 = Uint8Array.from(a, (v) => v + 128);
@@ -174,6 +198,9 @@ function summarizeBars(results) {
     for (const M of [16, 64, 128]) {
       bar(`W${bits}A8 relaxed vs simd build, M=${M}`, g('dyadic-relaxed', `W${bits}A8`, M), g('dyadic-simd', `W${bits}A8`, M), 1.3);
     }
+  }
+  for (const build of ['simd', 'relaxed']) {
+    bar(`group-wise Q4_0 ${build} M=1 vs own W4A8 ${build} M=1`, g(`dyadic-${build}`, 'gw-Q4_0', 1), g(`dyadic-${build}`, 'W4A8', 1), 0.9); // issue 14
   }
   console.log('\nbars (N = K = 2048)');
   printTable(['bar', 'ratio', 'need', ''], bars);
