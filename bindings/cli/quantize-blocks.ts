@@ -14,7 +14,7 @@ import { calibrate, progress } from './calibration.js';
 import { parseGguf } from '../formats/gguf.js';
 import { BLOCK_CODECS, codecByName } from '../offline/ggml-blocks.js';
 import {
-  BLOCK_BITS, FILE_TYPE, type TensorType, encodeMatrix, fitType, isLlamaCppType, modelTensor, typePolicy, typeForBits, typeName, writeLlamaCppGguf,
+  BLOCK_BITS, FILE_TYPE, type TensorType, encodeMatrix, isLlamaCppType, storedType, modelTensor, typePolicy, typeForBits, typeName, writeLlamaCppGguf,
 } from '../offline/llamacpp-gguf.js';
 import { type BitAllocation, type MatrixInfo, allocateBits, measureSensitivity } from '../offline/mixed-precision.js';
 import { DYADIC_GROUP_SIZES } from '../formats/tensor-types.js';
@@ -84,7 +84,7 @@ export async function quantizeBlocksCommand(f: ParsedFlags): Promise<void> {
   const fitted = (name: string) => {
     const t = source.tensors.get(name)!;
     const wanted = typeOf(name, t.elements / t.dims[0], t.dims[0]);
-    return pad ? wanted : fitType(wanted, t.dims[0]);
+    return storedType(wanted, t.dims[0], pad);
   };
 
   let weights = model.weights;

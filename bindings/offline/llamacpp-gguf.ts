@@ -54,6 +54,20 @@ export function typeForBits(bits: number, cols: number, group = 32): BlockCodec 
   return llama[bits] ?? dyadicCodec(bits, 32);
 }
 
+/** Largest stored / true row length a padded row may take (rows of 172 in 192: 1.12); past it, fitType. */
+export const MAX_PADDING = 1.125;
+
+/**
+ * The type a matrix is stored in. In dyadic's own files (pad) rows that are not whole blocks are padded:
+ * always for dyadic's types (the group was asked for), for a llama.cpp type only when that costs little
+ * (an output matrix of 64-wide rows does not take a Q6_K super-block of 256: fitType gives Q8_0).
+ */
+export function storedType(wanted: TensorType, cols: number, pad: boolean): TensorType {
+  if (!pad || typeof wanted === 'string') return fitType(wanted, cols);
+  const cheap = Math.ceil(cols / wanted.blockSize) * wanted.blockSize <= MAX_PADDING * cols;
+  return cheap || !isLlamaCppType(wanted) ? wanted : fitType(wanted, cols);
+}
+
 /** Whether llama.cpp reads a type. */
 export const isLlamaCppType = (t: TensorType) => typeof t === 'string' || !DYADIC_CODECS.includes(t);
 
@@ -201,7 +215,7 @@ export function writeLlamaCppGguf(source: GgufFile, config: LlamaConfig, weights
     const cols = t.dims[0];
     const rows = t.elements / cols;
     const wanted = t.dims.length === 1 ? 'F32' : o.typeOf(t.name, rows, cols);
-    const type = o.pad && typeof wanted !== 'string' ? wanted : fitType(wanted, cols);
+    const type = storedType(wanted, cols, o.pad === true);
     // dyadic's own files (o.pad) pad rows to whole blocks (encodeMatrix)
     const stored = typeof type === 'string' ? cols : Math.ceil(cols / type.blockSize) * type.blockSize;
     const dims = [stored, ...t.dims.slice(1)];

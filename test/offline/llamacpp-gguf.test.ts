@@ -9,9 +9,9 @@ import { writeGguf, encodeF32, type GgufTypedValue } from '../../bindings/format
 import { loadModel } from '../../bindings/model/load.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { collectHessians } from '../../bindings/model/integer/calibrate.js';
-import { BLOCK_CODECS, Q4_0, Q5_1, dyadicCodec } from '../../bindings/offline/ggml-blocks.js';
+import { BLOCK_CODECS, Q4_0, Q5_1, Q6_K, Q8_0, dyadicCodec } from '../../bindings/offline/ggml-blocks.js';
 import { allocateBits } from '../../bindings/offline/mixed-precision.js';
-import { FILE_TYPE, llamaCppTensorOrder, modelTensor, typePolicy, writeLlamaCppGguf } from '../../bindings/offline/llamacpp-gguf.js';
+import { FILE_TYPE, llamaCppTensorOrder, modelTensor, storedType, typePolicy, writeLlamaCppGguf } from '../../bindings/offline/llamacpp-gguf.js';
 import { rng, seeds } from '../helpers/rng.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/llamacpp-writer/${name}`, import.meta.url));
@@ -137,5 +137,14 @@ describe('bits per tensor under a budget', () => {
     const tight = allocateBits(matrices, [8, 4, 2], sens, 3, bitsOf);
     expect(Object.fromEntries(tight.bits)).toEqual({ a: 2, b: 4 });
     expect(tight.bitsPerParameter).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('padding in dyadic\'s own files', () => {
+  it('pads dyadic types always, a llama.cpp type only when it costs at most 1/8 more, else falls back as llama.cpp', () => {
+    expect(storedType(dyadicCodec(4, 128), 64, true)).toBe(dyadicCodec(4, 128));
+    expect(storedType(Q4_0, 172, true)).toBe(Q4_0); // 192 / 172 = 1.12
+    expect(storedType(Q6_K, 64, true)).toBe(Q8_0); // 256 / 64: llama.cpp's fallback instead
+    expect(storedType(Q4_0, 172, false)).toBe('F16');
   });
 });
