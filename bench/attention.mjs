@@ -1,4 +1,4 @@
-// Integer attention (assembly/attention.ts through runAttention): one call on 1 thread vs T threads (heads
+// Integer attention (assembly/attention/attention.ts through runAttention): one call on 1 thread vs T threads (heads
 // split), both builds, decode and prefill shapes of the 288-dim model and a 135M-like GQA model, in one
 // process, interleaved rounds, best of each. Prints microseconds per call, the thread ratio, and the
 // one-thread rate in attention MACs per ns (QK + P x V), the figure behind ATTENTION_WORK_PER_MAC.
@@ -6,7 +6,7 @@
 import { loadRuntime, availableThreads } from '../dist/entry/node.js';
 import {
   attentionScratchBytes, attentionSplitScratchBytes, inverseSqrtHeadDim, runAttention,
-} from '../dist/model/integer/attention.js';
+} from '../dist/attention/attention.js';
 import { machineLine, measure, printTable } from './lib/measure.mjs';
 
 const SHAPES = [

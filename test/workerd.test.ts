@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type RunningWorker } from './helpers/workerd.js';
-import { accumulateRef } from '../bindings/gemm/reference.js';
+import { accumulateRef } from '../bindings/gemm/matmul.ref.js';
 import { freshSeed, seededPerTest } from './helpers/rng.js';
 
 const SEED = freshSeed(); // named in the describe title

@@ -7,7 +7,7 @@
 //          = sum_g S[n,g] sum_{k in g} a[i,k] (u[n,k] - off)  -  sum_g Mx[n,g] asum[i,g]  -  z_i wsum[n]
 //   p[i,n] = round_half_up(T / 2^sh_n)   (int32; the caller's sh_n keep |p| < 2^30, one output unit per row)
 // exact in integers (int64 where the bounds need it), then the row range for epilogue stage 2, as the
-// dense kernels do (assembly/epilogue.ts). The scalar reference is bindings/gemm/groupwise.ref.ts.
+// dense kernels do (assembly/gemm/epilogue.ts). The scalar reference is bindings/gemm/groupwise.ref.ts.
 //
 // Weights, tiles of 4 channels and units of 32 k: w [Np/4][Kp/32][4][UB]
 //   kind Q4 (codes <= 15, UB = 16): byte j = u[j] | u[16 + j] << 4      (the lowbit W4 nibble plane)
@@ -32,8 +32,8 @@
 // Tiles: one row x 4 channels (1x4), rows looped inside a cache block of channels (tile.ts).
 
 import { NR, channel_block } from "./tile";
-import { di_range_merge } from "../epilogue";
-import { rshift_round_i64 } from "../dyadic";
+import { di_range_merge } from "./epilogue";
+import { rshift_round_i64 } from "../common/dyadic";
 
 const KIND_Q4: i32 = 0;
 const KIND_Q6: i32 = 1;

@@ -20,7 +20,8 @@
 // Tiles (named XNNPACK-style by the main one): W4 runs rows in pairs (2x4 tile as two 2x2 passes), W6
 // and W7 four rows at a time (4x4 tile as four 4x1 passes), remainders in 2x4 and 1x4 tiles.
 
-import { NR, hsum4, finish_row, channel_block } from "./tile";
+import { NR, finish_row, channel_block } from "./tile";
+import { hsum4 } from "../common/simd";
 import { fdot } from "./fdot";
 
 /**

@@ -1,20 +1,10 @@
 // Pieces every dense GEMM/GEMV tile shares: folding per-(row, channel) dot accumulators into one vector
-// of four channels, and handing that vector to the DI-MatMul epilogue's stage 1 (assembly/epilogue.ts).
+// of four channels, and handing that vector to the DI-MatMul epilogue's stage 1 (assembly/gemm/epilogue.ts).
 
-import { di_rescale_i32x4, di_range_merge } from "../epilogue";
+import { di_rescale_i32x4, di_range_merge } from "./epilogue";
 
 /** Channel tile width: every packed weight layout groups output channels by 4 (one i32x4 of outputs). */
 export const NR: i32 = 4;
-
-/**
- * Horizontal sums of four i32x4 accumulators (one per channel) into [sum c0, sum c1, sum c2, sum c3].
- */
-// @ts-ignore: decorator
-@inline export function hsum4(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
-  const x01 = i32x4.add(i32x4.shuffle(c0, c1, 0, 4, 1, 5), i32x4.shuffle(c0, c1, 2, 6, 3, 7));
-  const x23 = i32x4.add(i32x4.shuffle(c2, c3, 0, 4, 1, 5), i32x4.shuffle(c2, c3, 2, 6, 3, 7));
-  return i32x4.add(i32x4.shuffle(x01, x23, 0, 1, 4, 5), i32x4.shuffle(x01, x23, 2, 3, 6, 7));
-}
 
 /**
  * Finishes one row of one channel tile: subtracts the row's weight-offset correction `corr` (low-bit

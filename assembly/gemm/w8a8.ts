@@ -7,7 +7,8 @@
 //   each channel. One v128.load8x8_s per channel and step yields the i16x8 operand of the dot directly.
 // Activations a [M][aStride] int8 with zero bytes in [K, Kp) (Kp multiple of 8, Np multiple of 4).
 
-import { NR, hsum4, finish_row, channel_block } from "./tile";
+import { NR, finish_row, channel_block } from "./tile";
+import { hsum4 } from "../common/simd";
 
 /** Rows x channels of one 8-k step: two activation rows against four channels (8 accumulators). */
 // @ts-ignore: decorator

@@ -1,15 +1,7 @@
-// Small SIMD helpers shared by the block-sparse kernels: horizontal sums of i32x4 accumulators and the
+// Small SIMD helpers shared by the block-sparse kernels: int4 nibble decoding and the
 // fused store of one output tile through the shared DI-MatMul epilogue (stage 1).
 
-import { di_rescale_i32x4, di_range_merge } from "../epilogue";
-
-/** [sum(a), sum(b), sum(c), sum(d)]: four horizontal sums in one transpose-add (6 shuffles, 3 adds). */
-// @ts-ignore: decorator
-@inline export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7)); // [a0+a2, b0+b2, a1+a3, b1+b3]
-  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
-  return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
-}
+import { di_rescale_i32x4, di_range_merge } from "../gemm/epilogue";
 
 /**
  * Low nibble of each i16 lane, sign-extended (two's complement int4): the lane holds a byte sign-extended
@@ -26,15 +18,8 @@ import { di_rescale_i32x4, di_range_merge } from "../epilogue";
   return i16x8.shr_s(b, 4);
 }
 
-/** sum of the four i32 lanes (wrapping, as every int32 accumulator here). */
-// @ts-ignore: decorator
-@inline export function hsum1(a: v128): i32 {
-  const s = i32x4.add(a, i32x4.shuffle(a, a, 2, 3, 0, 1));
-  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1);
-}
-
 /**
- * The fused store of one 4-channel tile of one activation row: DI-MatMul stage 1 (assembly/epilogue.ts:
+ * The fused store of one 4-channel tile of one activation row: DI-MatMul stage 1 (assembly/gemm/epilogue.ts:
  * p = round_half_up((acc - za * wsum) * mant / 2^shift)) on channels n0..n0+3, clipped at N (the last block
  * row of a 4-row block shape may hold fewer than 4 real channels; its padding channels have acc = wsum =
  * mant = 0, so p = 0 there, inside every row range), and the row's running (min, max) in range4 [lo4, hi4].
@@ -62,7 +47,7 @@ import { di_rescale_i32x4, di_range_merge } from "../epilogue";
   memory.fill(range4, 0, <usize>M << 5);
 }
 
-/** Folds range4 [M] x (lo4, hi4) into the epilogue's rowRange [M] x (lo, hi) (assembly/epilogue.ts). */
+/** Folds range4 [M] x (lo4, hi4) into the epilogue's rowRange [M] x (lo, hi) (assembly/gemm/epilogue.ts). */
 // @ts-ignore: decorator
 @inline export function rangeEnd(range4: usize, M: i32, rowRange: usize): void {
   for (let i = 0; i < M; i++) {

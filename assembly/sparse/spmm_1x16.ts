@@ -8,8 +8,9 @@
 // k = j + 8 in its high nibble (two's complement).
 // Register budget: 4 accumulators + 2 widened weight halves + activation loads folded into the dots.
 
-import { hsum1, hsum4, chunkEnd, lowNibble16, highNibble16 } from "./reduce";
-import { di_rescale_i32, di_rescale_i32x4 } from "../epilogue";
+import { hsum1, hsum4 } from "../common/simd";
+import { chunkEnd, lowNibble16, highNibble16 } from "./reduce";
+import { di_rescale_i32, di_rescale_i32x4 } from "../gemm/epilogue";
 
 /** Activation rows per tile: four rows share every weight load. */
 const M_TILE: i32 = 4;
@@ -21,7 +22,7 @@ const M_TILE: i32 = 4;
 
 /**
  * Fused store of output column n for activation rows i..i+3 (lanes = rows): DI-MatMul stage 1
- * (assembly/epilogue.ts) and the running (min, max) of each row, kept in range4 as lo [Mp] then hi [Mp].
+ * (assembly/gemm/epilogue.ts) and the running (min, max) of each row, kept in range4 as lo [Mp] then hi [Mp].
  */
 // @ts-ignore: decorator
 @inline function storeCol4(

@@ -1,6 +1,6 @@
 // Block-sparse x dense product, blocks of 4 output channels x 16 along K (layout: bindings/sparse/format.ts).
 //   acc[i, n] = sum over stored blocks of a[i, k] * w[n, k]      (int32; |acc| < 2^31 for the validated K)
-// then, fused into the tile store, stage 1 of the shared DI-MatMul epilogue (assembly/epilogue.ts):
+// then, fused into the tile store, stage 1 of the shared DI-MatMul epilogue (assembly/gemm/epilogue.ts):
 //   out[i, n] = round_half_up((acc[i, n] - rowZero[i] * wsum[n]) * mant[n] / 2^shift), rowRange[i] updated
 // (mant = 1, shift = 0 gives the zero-point-corrected int32 product; di_requant_rows then gives int8).
 // Same arguments as a dense kernel plus the block-CSR arrays; range4 is scratch of 32 bytes per row.
@@ -27,7 +27,8 @@
 // Register budget (16 xmm in V8 x64): the 2-row tile holds 8 accumulators + 4 activation halves + 2
 // weight temporaries = 14.
 
-import { hsum4, storeRow4, rangeBegin, rangeEnd, chunkEnd, lowNibble16, highNibble16 } from "./reduce";
+import { hsum4 } from "../common/simd";
+import { storeRow4, rangeBegin, rangeEnd, chunkEnd, lowNibble16, highNibble16 } from "./reduce";
 
 /** Activation rows per tile: a row pair shares every weight load (see the register budget). */
 const M_TILE: i32 = 2;

@@ -3,7 +3,7 @@
 // eagerly (bad options, a prompt that does not fit: an InvalidInputError from the call itself) and run
 // lazily (the engine is taken when iteration starts, in the queue of its other requests).
 import { InvalidInputError } from '../formats/errors.js';
-import { createSampler } from '../model/engines.js';
+import { createSampler } from '../engines/engines.js';
 import type { ChatEngine } from './engine.js';
 import { StopFilter } from './stop.js';
 import { type ChatMessage, parseMessages } from './template.js';

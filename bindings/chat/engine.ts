@@ -2,8 +2,8 @@
 // queue so that requests made at the same time run one after another on the one KV cache (never
 // interleaving their tokens). Every host (Node server, Worker, web page) builds one of these.
 import { InvalidInputError } from '../formats/errors.js';
-import { createEngine, type EngineMode, type EngineOptions } from '../model/engines.js';
-import { defaultMode } from '../model/default-mode.js';
+import { createEngine, type EngineMode, type EngineOptions } from '../engines/engines.js';
+import { defaultMode } from '../engines/default-mode.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { LoadedModel } from '../model/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';

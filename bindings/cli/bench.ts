@@ -3,7 +3,7 @@
 // timed repetitions, reported as mean +- standard deviation of tokens/s. The prompt is fixed token ids
 // spread over the vocabulary (the speed does not depend on which tokens), as llama-bench uses random ones.
 import { parameterCount } from '../model/config.js';
-import { createEngine } from '../model/engines.js';
+import { createEngine } from '../engines/engines.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { basename } from 'node:path';
 import { type FlagSpec, UsageError, parseFlags } from './args.js';

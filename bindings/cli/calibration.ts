@@ -1,7 +1,7 @@
 // Shared by the quantize commands: GPTQ calibration and a one-line progress display.
 import { type ParsedFlags, UsageError } from './args.js';
-import { readBytes } from './node-files.js';
-import { type LayerHessians, collectHessians, sampleCalibrationSequences } from '../model/integer/calibrate.js';
+import { readBytes } from '../entry/node-files.js';
+import { type LayerHessians, collectHessians, sampleCalibrationSequences } from '../offline/calibrate.js';
 import { splitStories } from '../model/evaluate.js';
 import type { LoadedModel } from '../model/load.js';
 

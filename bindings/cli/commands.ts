@@ -1,8 +1,8 @@
 // The three `dyadic` commands. Text goes to stdout (streamed as it is generated), statistics and
 // progress to stderr, as llama.cpp does; --json replaces both with one JSON object on stdout.
 import { type LlamaConfig, kvCacheBytes, parameterCount } from '../model/config.js';
-import { createEngine, createSampler, engineModes, type EngineMode } from '../model/engines.js';
-import { defaultMode } from '../model/default-mode.js';
+import { createEngine, createSampler, engineModes, type EngineMode } from '../engines/engines.js';
+import { defaultMode } from '../engines/default-mode.js';
 import { BUNDLED_MODELS, bundledModelPath, isBundledModel } from '../entry/bundled-models.js';
 import { existsSync } from 'node:fs';
 import { nativeKernel, nativeWeightsPlan } from '../model/integer/native-model.js';
@@ -12,7 +12,7 @@ import { generate } from '../model/generate.js';
 import type { LoadedModel } from '../model/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
-import { loadModelFromPath, loadTokenizerFromPath, readBytes } from './node-files.js';
+import { loadModelFromPath, loadTokenizerFromPath, readBytes } from '../entry/node-files.js';
 
 /** The stories260K protocol scores at most this many tokens per story (its training context). */
 export const EVAL_CONTEXT = 512;

@@ -6,7 +6,7 @@ import '../entry/node.js'; // registers where the wasm kernels come from (dist/w
 import { readFileSync } from 'node:fs';
 import { InvalidInputError, ModelFormatError } from '../formats/errors.js';
 import { type CommandSpec, UsageError } from './args.js';
-import { FileReadError } from './node-files.js';
+import { FileReadError } from '../entry/node-files.js';
 import { evalCommand, evalFlags, generateCommand, generateFlags, infoCommand, infoFlags, modeNotes } from './commands.js';
 import { quantizeCommand, quantizeFlags } from './quantize.js';
 import { benchCommand, benchFlags } from './bench.js';

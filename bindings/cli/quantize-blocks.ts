@@ -9,7 +9,7 @@
 // Rows that are not whole blocks of a type fall back as llama.cpp's quantizer does (to F16 at the end).
 import { writeFileSync } from 'node:fs';
 import { type ParsedFlags, UsageError } from './args.js';
-import { loadModelFromPath, readBytes } from './node-files.js';
+import { loadModelFromPath, readBytes } from '../entry/node-files.js';
 import { calibrate, progress } from './calibration.js';
 import { parseGguf } from '../formats/gguf.js';
 import { BLOCK_CODECS, codecByName } from '../offline/ggml-blocks.js';
@@ -18,9 +18,9 @@ import {
 } from '../offline/llamacpp-gguf.js';
 import { type BitAllocation, type MatrixInfo, allocateBits, measureSensitivity } from '../offline/mixed-precision.js';
 import { DYADIC_GROUP_SIZES } from '../formats/tensor-types.js';
-import type { LayerHessians } from '../model/integer/calibrate.js';
+import type { LayerHessians } from '../offline/calibrate.js';
 import { smoothLlama } from '../offline/smooth-model.js';
-import type { RoundTrip } from '../quant/smooth.js';
+import type { RoundTrip } from '../offline/smooth.js';
 
 /** What a tensor's type does to a matrix, for the smoothing search (plain floats pass through). */
 export function roundTripOf(type: TensorType): RoundTrip {

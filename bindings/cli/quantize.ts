@@ -5,14 +5,14 @@
 // samples itself (data-free: no evaluation text leaks into the weights).
 import { writeFileSync } from 'node:fs';
 import { type FlagSpec, UsageError, parseFlags } from './args.js';
-import { loadModelFromPath, readBytes } from './node-files.js';
+import { loadModelFromPath, readBytes } from '../entry/node-files.js';
 import { modelPath } from './commands.js';
 import { calibrate, progress } from './calibration.js';
 import { quantizeBlocksCommand } from './quantize-blocks.js';
-import { quantizeLlama } from '../model/integer/quantize-model.js';
-import { saveQuantizedGguf } from '../model/integer/quantized-gguf.js';
+import { quantizeLlama } from '../offline/quantize-model.js';
+import { saveQuantizedGguf } from '../offline/quantized-gguf-write.js';
 import { parseGguf } from '../formats/gguf.js';
-import type { WeightBits } from '../quant/weights.js';
+import type { WeightBits } from '../common/weights.js';
 
 export const quantizeFlags = {
   model: { names: ['-m', '--model'], kind: 'string', value: 'MODEL', required: true, help: 'the float model to quantize (a path or a bundled model name)' },

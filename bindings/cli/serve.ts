@@ -8,8 +8,8 @@ import { openAIRoutes } from '../serve/routes.js';
 import { listen } from '../serve/node.js';
 import { type FlagSpec, type ParsedFlags, UsageError, parseFlags } from './args.js';
 import { common, contextFor, generateFlags, requireModel, threadsFor } from './commands.js';
-import type { EngineMode } from '../model/engines.js';
-import { readBytes } from './node-files.js';
+import type { EngineMode } from '../engines/engines.js';
+import { readBytes } from '../entry/node-files.js';
 import { downloadBar } from './progress.js';
 import { loadModel, type LoadedModel } from '../model/load.js';
 

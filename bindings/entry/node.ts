@@ -34,6 +34,6 @@ setThreadHost({
 
 export * from '../index.js';
 // Node only: model and tokenizer files by path (browsers and Workers pass bytes to loadModel).
-export { loadModelFromPath, loadTokenizerFromPath } from '../cli/node-files.js';
+export { loadModelFromPath, loadTokenizerFromPath } from './node-files.js';
 // Node only: the models the package ships, by name (browsers import 'dyadic/models/NAME.gguf' as an asset URL).
 export { bundledModelUrl, bundledModelPath, BUNDLED_MODELS, type BundledModel } from './bundled-models.js';

@@ -3,7 +3,7 @@
 // float copy of the weights is ever made: codes are moved bit for bit, and only each block's f16 scales
 // become integers (bindings/gemm/groupwise-blocks.ts).
 import type { DyadicRuntime } from '../runtime/instance.js';
-import { DI_P_LIMIT } from './epilogue-reference.js';
+import { DI_P_LIMIT } from './epilogue.js';
 import {
   type GroupwiseFormat, groupwiseFormat, decodeRow, integerRow, newDecodedRow, qmaxOf, GW_SCALE_MAX,
 } from './groupwise-blocks.js';

@@ -4,7 +4,7 @@
 // run of 4-channel tiles per thread exactly as for the dense kernels (bindings/gemm/parallel.ts), each
 // helper widening its own row ranges, merged after. Identical integers for any thread count.
 import type { DyadicRuntime } from '../runtime/instance.js';
-import { mergeRowRanges, runOnThreads } from '../threads/split.js';
+import { mergeRowRanges, runOnThreads } from '../runtime/split.js';
 import type { GroupwiseWeights } from './groupwise-pack.js';
 import { activationRowArrays } from './matmul.js';
 

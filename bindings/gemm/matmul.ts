@@ -1,5 +1,5 @@
 // The public dense matmul: activations a [M, K] int8 (per-row zero point and dyadic scale) times packed
-// weights (bindings/gemm/pack.ts), with the DI-MatMul epilogue (assembly/epilogue.ts): either int32
+// weights (bindings/gemm/pack.ts), with the DI-MatMul epilogue (assembly/gemm/epilogue.ts): either int32
 // outputs p [M, N] after the per-channel rescale, or int8 outputs q [M, N] requantized per row with a
 // new dyadic scale and zero point. Integer only at run time.
 //

@@ -24,11 +24,11 @@
 // and mant [Np] int32 = m_n (0 for padding channels, so they produce p = 0).
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import { toDyadicShared } from '../quant/dyadic.js';
-import { DI_P_LIMIT } from './epilogue-reference.js';
+import { toDyadicShared } from '../common/to-dyadic.js';
+import { DI_P_LIMIT } from './epilogue.js';
 import { useFusedDot } from './fused-dot.js';
 
-import type { WeightBits } from '../quant/weights.js';
+import type { WeightBits } from '../common/weights.js';
 export type { WeightBits };
 
 /** Largest K accepted: |sum_k (a - z) * w| must stay below 2^31 with |a - z| <= 255 and |w| <= 128. */

@@ -8,7 +8,7 @@
 
 import type { DyadicRuntime } from '../runtime/instance.js';
 import type { WeightBits } from './pack.js';
-import { mergeRowRanges, runOnThreads } from '../threads/split.js';
+import { mergeRowRanges, runOnThreads } from '../runtime/split.js';
 
 /** What a split needs to know of packed weights (PackedWeights satisfies it). */
 export interface GemmWeights {

@@ -6,13 +6,16 @@ import { ModelFormatError } from '../formats/errors.js';
 import { type GgufFile, type GgufTensorInfo, parseGguf } from '../formats/gguf.js';
 import { mergeGgufSplits } from '../formats/gguf-split.js';
 import { downloadModel, isUrlSource, type UrlSource } from './download.js';
-import { hasLlama2cHeader, isLlama2cV1, parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../formats/llama2c.js';
-import { configFromHfJson, parseSafetensors, safetensorsWeights } from '../formats/safetensors.js';
+import { hasLlama2cHeader, isLlama2cV1, parseLlama2cTokenizer } from '../formats/llama2c.js';
+import { parseLlama2cCheckpoint } from './from-llama2c.js';
+import { configFromHfJson, safetensorsWeights } from './from-safetensors.js';
+import { parseSafetensors } from '../formats/safetensors.js';
 import { tensorTypeName } from '../formats/tensor-types.js';
 import { tokenizerFromGguf, tokenizerFromHfJson, tokenizerFromLlama2c } from '../tokenizer/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { isQuantizedGguf, loadQuantizedGguf } from './integer/quantized-gguf.js';
-import { dequantizeLlama, type QuantizedLlama } from './integer/quantize-model.js';
+import { dequantizeLlama } from './integer/dequantize.js';
+import { type QuantizedLlama } from './integer/quantized-llama.js';
 import type { LlamaConfig } from './config.js';
 import { ggufConfig, ggufWeights, ggufWeightShapes } from './from-gguf.js';
 import type { TensorReader } from './integer/native-model.js';
@@ -105,7 +108,7 @@ function notAModel(file: string, bytes: ArrayBuffer | ArrayBufferView): ModelFor
 }
 
 /**
- * A GGUF model whose tensors are read one at a time (Node reads a path in chunks: bindings/cli/node-files.ts):
+ * A GGUF model whose tensors are read one at a time (Node reads a path in chunks: bindings/entry/node-files.ts):
  * `header` parsed from the file's first bytes (parseGguf with fileSize), `readAt` returns `length` bytes
  * from `offset` (the caller may reuse its buffer between calls), `readAll` the whole file (only the float
  * paths ask: the float32 reference and the per-channel modes; a dyadic-quantized file is read whole).

@@ -1,12 +1,12 @@
 // GPTQ into llama.cpp's block types: a matrix W [rows, cols] is rounded one input column at a time, each
 // column's rounding error spread over the columns not yet rounded through the upper factor of the
-// dampened H^-1 (bindings/quant/gptq.ts). The block types fix one scale choice per block (per group
+// dampened H^-1 (bindings/offline/gptq.ts). The block types fix one scale choice per block (per group
 // inside it): each row's block is planned once (MSE-searched steps weighted by the Hessian's diagonal,
 // i.e. the inputs' energy) and every column of the block is rounded under that plan; see
 // GptqBlocksOptions.order for when. Without a Hessian it is round-to-nearest under the same searched
 // plans. Offline, float64.
 import { type BlockCodec, type BlockPlan, levelOf, levelValue } from './ggml-blocks.js';
-import { inverseHessianFactor } from '../quant/gptq.js';
+import { inverseHessianFactor } from './gptq.js';
 
 export interface BlockQuantized {
   /** The tensor in the codec's block layout ([rows] rows of cols / blockSize blocks). */

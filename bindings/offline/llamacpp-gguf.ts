@@ -5,12 +5,12 @@
 // llama.cpp's own round-to-nearest (byte-identical for the 32-element types) or, with `gptq`, through
 // gptq-blocks.ts (searched scales, error compensation with the calibration Hessians when given). Offline.
 import type { GgufFile, GgufValue } from '../formats/gguf.js';
-import { type GgufTensorToWrite, type GgufTypedValue, type GgufScalarType, encodeF16, encodeF32, writeGguf } from '../formats/gguf-write.js';
+import { type GgufTensorToWrite, type GgufTypedValue, type GgufScalarType, encodeF16, encodeF32, writeGguf } from './gguf-write.js';
 import { GgmlType, decodeTensor, tensorTypeName } from '../formats/tensor-types.js';
 import type { LlamaConfig } from '../model/config.js';
 import { PADDED_ROW_KEY } from '../model/from-gguf.js';
 import type { LlamaWeights } from '../model/weights.js';
-import type { LayerHessians } from '../model/integer/calibrate.js';
+import type { LayerHessians } from './calibrate.js';
 import { type BlockCodec, DYADIC_CODECS, Q2_K, Q3_K, Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K, Q8_0, dyadicCodec, encodeBlocks } from './ggml-blocks.js';
 import { gptqBlocks } from './gptq-blocks.js';
 

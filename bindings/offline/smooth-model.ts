@@ -1,12 +1,12 @@
-// Activation-aware smoothing of a whole LLaMA model (bindings/quant/smooth.ts per layer group), as an
+// Activation-aware smoothing of a whole LLaMA model (bindings/offline/smooth.ts per layer group), as an
 // exact float rewrite: norm -> {q, k, v} and norm -> {gate, up} fold 1/s into the norm's gamma; the
 // linear -> linear pairs v -> o and up -> down divide the producer's rows. Returns the rewritten float
 // weights and the calibration Hessians of the rewritten inputs, for whatever quantizer runs next (the
 // integer model's per-channel one, or the llama.cpp block types' GPTQ). Offline, float64 searches.
 import type { LlamaConfig } from '../model/config.js';
 import type { LayerWeights, LlamaWeights } from '../model/weights.js';
-import type { LayerHessians } from '../model/integer/calibrate.js';
-import { type RoundTrip, divideRows, scaleColumns, scaleHessian, searchSmoothing } from '../quant/smooth.js';
+import type { LayerHessians } from './calibrate.js';
+import { type RoundTrip, divideRows, scaleColumns, scaleHessian, searchSmoothing } from './smooth.js';
 
 export interface SmoothedModel {
   readonly weights: LlamaWeights;

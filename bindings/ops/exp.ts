@@ -1,7 +1,7 @@
-// DI-Exp: validated TypeScript entry to di_exp_rows (contract in assembly/nonlinear/exp.ts).
+// DI-Exp: validated TypeScript entry to di_exp_rows (contract in assembly/ops/exp.ts).
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import type { Dyadic } from '../quant/dyadic.js';
+import type { Dyadic } from '../common/dyadic.js';
 import { withScratch } from './arena-io.js';
 import { checkExpScale, checkInt, checkTensor } from './validate.js';
 

@@ -1,9 +1,8 @@
 // DI-Norm (RMSNorm / LayerNorm): validated TypeScript entry to di_norm_rows (contract in
-// assembly/nonlinear/norm.ts), plus the offline helpers: gamma as int16 mantissas, and folding gamma
-// (and LayerNorm's beta) into the next linear layer instead.
+// assembly/ops/norm.ts). Gamma arrives as int16 mantissas (bindings/offline/channel-factors.ts makes them).
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import type { RowParams } from '../gemm/epilogue-reference.js';
+import type { RowParams } from '../common/rows.js';
 import { withScratch } from './arena-io.js';
 import { checkInt, checkRowParams, checkTensor } from './validate.js';
 
@@ -11,49 +10,6 @@ import { checkInt, checkRowParams, checkTensor } from './validate.js';
 export interface NormGamma {
   g: Int16Array; // [n]
   k: number;
-}
-
-/** Quantizes a float gamma to int16 mantissas with one shared exponent (max |g| in 2^14..2^15). */
-export function quantizeGamma(gamma: ArrayLike<number>): NormGamma {
-  let max = 0;
-  for (let i = 0; i < gamma.length; i++) {
-    if (!Number.isFinite(gamma[i])) throw new RangeError(`dyadic norm: gamma[${i}] = ${gamma[i]} is not finite`);
-    max = Math.max(max, Math.abs(gamma[i]));
-  }
-  if (max === 0) throw new RangeError('dyadic norm: gamma is all zero');
-  let k = 0;
-  while (max * 2 ** (k + 1) < 32767 && k < 60) k++;
-  while (max * 2 ** k > 32767) k--;
-  const g = Int16Array.from(gamma, (v) => Math.round(v * 2 ** k));
-  return { g, k };
-}
-
-/**
- * Folds a norm's gamma (and LayerNorm's beta) into the next linear layer y = W x + b, offline:
- * W'[o, c] = W[o, c] * gamma[c], b'[o] = b[o] + sum_c W[o, c] * beta[c]. The norm then runs without gamma.
- * W is [out, in] row-major (float).
- */
-export function foldNormIntoLinear(
-  gamma: ArrayLike<number>, beta: ArrayLike<number> | null, weight: Float32Array, outFeatures: number,
-  bias: Float32Array | null = null,
-): { weight: Float32Array; bias: Float32Array | null } {
-  const n = gamma.length;
-  if (weight.length !== outFeatures * n) {
-    throw new RangeError(`dyadic foldNormIntoLinear: weight has ${weight.length} elements, expected [${outFeatures}, ${n}]`);
-  }
-  if (beta && beta.length !== n) throw new RangeError(`dyadic foldNormIntoLinear: beta has ${beta.length} elements, expected ${n}`);
-  if (bias && bias.length !== outFeatures) throw new RangeError(`dyadic foldNormIntoLinear: bias has ${bias.length} elements, expected ${outFeatures}`);
-  const w = new Float32Array(weight.length); // [out, in]
-  const b = beta || bias ? new Float32Array(outFeatures) : null; // [out]
-  for (let o = 0; o < outFeatures; o++) {
-    let acc = bias ? bias[o] : 0;
-    for (let c = 0; c < n; c++) {
-      w[o * n + c] = weight[o * n + c] * gamma[c];
-      if (beta) acc += weight[o * n + c] * beta[c];
-    }
-    if (b) b[o] = acc;
-  }
-  return { weight: w, bias: b };
 }
 
 export interface NormOptions {

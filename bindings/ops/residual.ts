@@ -1,11 +1,11 @@
 // Residual add and requantization of the int32 residual stream: validated TypeScript entries to
-// di_residual_add_rows (assembly/nonlinear/residual.ts) and di_requant_i32_rows
-// (assembly/nonlinear/requant.ts).
+// di_residual_add_rows (assembly/ops/residual.ts) and di_requant_i32_rows
+// (assembly/ops/requant.ts).
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import type { RowParams } from '../gemm/epilogue-reference.js';
+import type { RowParams } from '../common/rows.js';
 import { withScratch } from './arena-io.js';
-import type { Residual } from './residual-reference.js';
+import type { Residual } from '../common/rows.js';
 import { checkInt, checkRowParams, checkTensor } from './validate.js';
 
 function checkResidual(op: string, a: Residual, rows: number, n: number): void {

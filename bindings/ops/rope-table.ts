@@ -1,5 +1,5 @@
 // RoPE tables, built at load time in float (offline) and stored as int16 fixed point for the integer
-// kernel (assembly/nonlinear/rope.ts holds the table's contract).
+// kernel (assembly/ops/rope.ts holds the table's contract).
 
 /** 0: adjacent pairs (x[2i], x[2i+1]) as in llama2.c and GGUF; 1: half-split (x[i], x[i + d/2]) as in HF. */
 export type RopeLayout = 'adjacent' | 'half';
@@ -8,7 +8,7 @@ export const ROPE_LAYOUT_CODE: Record<RopeLayout, number> = { adjacent: 0, half:
 export const ROPE_FRAC_BITS = 14;
 
 export interface RopeTable {
-  /** int16 [maxPos, headDim, 2]: (C, S) per position and element, see assembly/nonlinear/rope.ts. */
+  /** int16 [maxPos, headDim, 2]: (C, S) per position and element, see assembly/ops/rope.ts. */
   data: Int16Array;
   headDim: number;
   maxPos: number;

@@ -1,7 +1,7 @@
-// RoPE on int8 q/k: validated TypeScript entry to di_rope_rows (contract in assembly/nonlinear/rope.ts).
+// RoPE on int8 q/k: validated TypeScript entry to di_rope_rows (contract in assembly/ops/rope.ts).
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import type { RowParams } from '../gemm/epilogue-reference.js';
+import type { RowParams } from '../common/rows.js';
 import { withScratch } from './arena-io.js';
 import { ROPE_LAYOUT_CODE, type RopeTable } from './rope-table.js';
 import { checkInt, checkRowParams, checkTensor } from './validate.js';

@@ -1,8 +1,8 @@
 // DI-SiLU / DI-SwiGLU: validated TypeScript entry to di_swiglu_rows (contract in
-// assembly/nonlinear/silu.ts), and the offline helper for FSBR's per-channel smoothing factors.
+// assembly/ops/silu.ts). Smoothing factors arrive as int16 mantissas (bindings/offline/channel-factors.ts).
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import type { RowParams } from '../gemm/epilogue-reference.js';
+import type { RowParams } from '../common/rows.js';
 import { withScratch } from './arena-io.js';
 import { checkExpScale, checkInt, checkRowParams, checkTensor } from './validate.js';
 
@@ -10,19 +10,6 @@ import { checkExpScale, checkInt, checkRowParams, checkTensor } from './validate
 export interface SmoothFactors {
   a: Int16Array; // [n]
   k: number;
-}
-
-/** Offline: per-channel smoothing factors s_c (float, > 0) -> int16 mantissas of 1/s_c, shared exponent. */
-export function quantizeSmoothing(s: ArrayLike<number>): SmoothFactors {
-  let max = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (!(s[i] > 0) || !Number.isFinite(s[i])) throw new RangeError(`dyadic swiglu: smoothing factor s[${i}] = ${s[i]} must be finite and > 0`);
-    max = Math.max(max, 1 / s[i]);
-  }
-  let k = 0;
-  while (max * 2 ** (k + 1) <= 32767 && k < 60) k++;
-  while (max * 2 ** k > 32767) k--;
-  return { a: Int16Array.from(s, (v) => Math.max(1, Math.round(2 ** k / v))), k };
 }
 
 export interface SwigluInput {

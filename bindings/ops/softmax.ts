@@ -1,11 +1,18 @@
 // DI-ClippedSoftmax: validated TypeScript entry to the kernel di_softmax_rows (contract in
-// assembly/nonlinear/softmax.ts). Integer-only at run time: the only inputs are integers and dyadic scales.
+// assembly/ops/softmax.ts). Integer-only at run time: the only inputs are integers and dyadic scales.
 
 import type { DyadicRuntime } from '../runtime/instance.js';
-import type { Dyadic } from '../quant/dyadic.js';
+import type { Dyadic } from '../common/dyadic.js';
 import { withScratch } from './arena-io.js';
-import { PROB_FORMAT_CODE, type ProbFormat } from './softmax-reference.js';
 import { checkExpScale, checkInt, checkTensor } from './validate.js';
+
+/** Output formats of the probabilities (fixed scales, see the kernel contract). */
+export type ProbFormat = 'u8' | 'i8' | 'u16';
+export const PROB_FORMAT_CODE: Record<ProbFormat, number> = { u8: 0, i8: 1, u16: 2 };
+/** Bits of the fixed probability scale 2^-B of each format. */
+export const PROB_BITS: Record<ProbFormat, number> = { u8: 8, i8: 8, u16: 15 };
+/** The code of probability p is q with p ~ (q - zero) / 2^bits. */
+export const PROB_ZERO: Record<ProbFormat, number> = { u8: 0, i8: -128, u16: 0 };
 
 export interface SoftmaxOptions {
   /** Score scale: one dyadic for all rows, or per-row mantissas and exponents (int32 [rows]). */

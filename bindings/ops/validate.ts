@@ -56,7 +56,7 @@ export function dyadicLog2Floor(m: number, k: number): number {
   return 31 - Math.clz32(m) - k;
 }
 
-/** The scales DI-Exp is specified for (assembly/nonlinear/exp.ts): s in [2^-30, 2^12). */
+/** The scales DI-Exp is specified for (assembly/ops/exp.ts): s in [2^-30, 2^12). */
 export function checkExpScale(op: string, what: string, m: number, k: number): void {
   const l = dyadicLog2Floor(m, k);
   if (l < -30 || l > 11) {

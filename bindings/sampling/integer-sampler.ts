@@ -3,7 +3,7 @@
 // an integer from the same xorshift64* stream as run.c. Temperature and top-p are turned into integers
 // once, at construction (the only float step). Buffers live in the runtime's arena, planned once.
 import type { DyadicRuntime } from '../runtime/instance.js';
-import { toDyadic } from '../quant/dyadic.js';
+import { toDyadic } from '../common/to-dyadic.js';
 import { Xorshift64Star } from './xorshift.js';
 import { argmax, checkSamplerOptions, type SamplerOptions } from './sampler.js';
 

@@ -3,13 +3,13 @@
 // blocks first when a target sparsity is wanted. Offline code: the output is validated by construction
 // (and again by validateBlockCsr when loaded into a runtime).
 
-import { toDyadicShared } from '../quant/dyadic.js';
+import { toDyadicShared } from '../common/to-dyadic.js';
 import {
   BLOCK_K, BLOCK_SHAPES, MAX_SPARSE_K, blockBytes, blockWeight, blockGrid, blockRows, denseWeightBytes, setBlockWeight, sparseWeightBytes,
   type BlockCsr, type BlockShape, type SparseBits,
 } from './format.js';
 
-/** Integer weights to pack: QuantizedMatrix from bindings/quant/weights.ts has this shape. */
+/** Integer weights to pack: QuantizedMatrix from bindings/offline/quantize-weights.ts has this shape. */
 export interface IntWeights {
   readonly rows: number; // N
   readonly cols: number; // K

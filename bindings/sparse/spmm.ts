@@ -1,6 +1,6 @@
 // Block-sparse linear layer on a runtime: block-CSR weights (./format.ts) copied once into wasm memory,
 // validated once (./validate.ts), then multiplied by int8 activations through the kernels of
-// assembly/sparse/ with the shared DI-MatMul epilogue (assembly/epilogue.ts) fused into the stores.
+// assembly/sparse/ with the shared DI-MatMul epilogue (assembly/gemm/epilogue.ts) fused into the stores.
 // Arguments of every call are checked here first, so a kernel never sees an offset or size that would
 // make it read or write outside its buffers.
 
@@ -8,7 +8,7 @@ import type { DyadicRuntime } from '../runtime/instance.js';
 import { BLOCK_K, blockGrid, blockRows, type BlockCsr } from './format.js';
 import { validateBlockCsr } from './validate.js';
 import { chooseShift } from '../gemm/pack.js';
-import { mergeRowRanges, runOnThreads } from '../threads/split.js';
+import { mergeRowRanges, runOnThreads } from '../runtime/split.js';
 
 /**
  * Epilogue stage 1 shift: the dense packer's rule (chooseShift, bindings/gemm/pack.ts), so a sparse layer's
@@ -35,7 +35,7 @@ export interface SparseCallArgs {
    * 'rescale': out = round_half_up((sum_k (a - za) w) * scaleM[n] / 2^shift), stage 1 of the epilogue.
    */
   mode: 'int32' | 'rescale';
-  /** rescale shift r, 0..62 (the caller keeps |out| < 2^30; see assembly/epilogue.ts) */
+  /** rescale shift r, 0..62 (the caller keeps |out| < 2^30; see assembly/gemm/epilogue.ts) */
   shift?: number;
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseGguf, ggufTensorF32 } from '../../bindings/formats/gguf.js';
 import { halfToFloat } from '../../bindings/formats/tensor-types.js';
-import { encodeF16, encodeQ8_0, floatToHalf, GgmlType, writeGguf, type GgufTypedValue } from '../../bindings/formats/gguf-write.js';
+import { encodeF16, encodeQ8_0, floatToHalf, GgmlType, writeGguf, type GgufTypedValue } from '../../bindings/offline/gguf-write.js';
 import { freshSeed, seededPerTest } from '../helpers/rng.js';
 import { readModelFile } from '../model/helpers/paths.js';
 

@@ -7,7 +7,7 @@ import { loadModel } from '../../bindings/model/load.js';
 import { llamaLogitsF64 } from '../model/helpers/llama-f64.js';
 import { readFileSync } from 'node:fs';
 import { modelsDir, readModelFile } from '../model/helpers/paths.js';
-import { type GgufTensorToWrite, type GgufTypedValue, encodeQ8_0, writeGguf } from '../../bindings/formats/gguf-write.js';
+import { type GgufTensorToWrite, type GgufTypedValue, encodeQ8_0, writeGguf } from '../../bindings/offline/gguf-write.js';
 import { bf16Bytes, f16Bytes, f32Bytes, halfValue } from './helpers/writers.js';
 import { freshSeed, seededPerTest } from '../helpers/rng.js';
 

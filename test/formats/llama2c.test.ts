@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../bindings/formats/errors.js';
-import { parseLlama2cCheckpoint, parseLlama2cTokenizer } from '../../bindings/formats/llama2c.js';
+import { parseLlama2cCheckpoint } from '../../bindings/model/from-llama2c.js';
+import { parseLlama2cTokenizer } from '../../bindings/formats/llama2c.js';
 import { loadModel, loadTokenizer } from '../../bindings/model/load.js';
 import { readModelFile } from '../model/helpers/paths.js';
 import { f32Bytes, writeLlama2cV1 } from './helpers/writers.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFormatError } from '../../bindings/formats/errors.js';
 import { parseSafetensors } from '../../bindings/formats/safetensors.js';
-import { loadModelFromPath } from '../../bindings/cli/node-files.js';
+import { loadModelFromPath } from '../../bindings/entry/node-files.js';
 import { FloatLlama } from '../../bindings/model/float-llama.js';
 import { loadModel } from '../../bindings/model/load.js';
 import type { LlamaWeights } from '../../bindings/model/weights.js';

@@ -1,10 +1,10 @@
-// DI-MatMul epilogue (assembly/epilogue.ts): both stages against the BigInt scalar reference, exactly,
+// DI-MatMul epilogue (assembly/gemm/epilogue.ts): both stages against the BigInt scalar reference, exactly,
 // on both builds, and the requantized output against float64 within DI_REQUANT_MAX_ERROR_STEPS.
 import { describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import {
   DI_REQUANT_MAX_ERROR_STEPS, rescaleRowsRef, requantRowsRef,
-} from '../../bindings/gemm/epilogue-reference.js';
+} from '../../bindings/gemm/epilogue.ref.js';
 import { rng, randInt, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;
@@ -138,7 +138,7 @@ describe('DI-MatMul epilogue: requantized output against float64', () => {
           maxQ = Math.max(maxQ, q[n]);
           minQ = Math.min(minQ, q[n]);
         }
-        // zero is in the range, and the range spans 253 levels (assembly/nonlinear/requant.ts): the row max
+        // zero is in the range, and the range spans 253 levels (assembly/ops/requant.ts): the row max
         // lands on the top levels unless the row is all <= 0, the row min on the bottom ones
         if (range[1] > 0) expect(maxQ).toBeGreaterThanOrEqual(125);
         if (range[0] < 0) expect(minQ).toBeLessThanOrEqual(-126);

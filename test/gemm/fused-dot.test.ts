@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { judgeFusedDot, probeExpected, PROBE_HOT_STEPS } from '../../bindings/gemm/fused-dot.js';
 import { loadRuntime } from '../../bindings/entry/node.js';
-import { packWeights, kernelFor } from '../../bindings/gemm/pack.js';
+import { packWeights } from '../../bindings/gemm/pack.js';
+import { kernelFor } from '../../bindings/gemm/pack.js';
 import { repoRoot } from '../model/helpers/paths.js';
 
 const IN_CHILD = process.env.DYADIC_FUSED_DOT_CHILD === '1';

@@ -1,11 +1,11 @@
 // Dense GEMM/GEMV kernels through the public API (packWeights + matmul) against the scalar reference
-// computed from the definition (bindings/gemm/reference.ts): exact, for every bit width, on both builds.
+// computed from the definition (bindings/gemm/matmul.ref.ts): exact, for every bit width, on both builds.
 import { describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { packWeights, blockK, type WeightBits, type WeightScale } from '../../bindings/gemm/pack.js';
 import { matmul } from '../../bindings/gemm/matmul.js';
-import { matmulInt32Ref, matmulInt8Ref, type ReferenceInput } from '../../bindings/gemm/reference.js';
-import { DI_REQUANT_MAX_ERROR_STEPS } from '../../bindings/gemm/epilogue-reference.js';
+import { matmulInt32Ref, matmulInt8Ref, type ReferenceInput } from '../../bindings/gemm/matmul.ref.js';
+import { DI_REQUANT_MAX_ERROR_STEPS } from '../../bindings/gemm/epilogue.ref.js';
 import { rng, randInt, seeds } from '../helpers/rng.js';
 import { makeInput, type Style } from '../helpers/gemm-input.js';
 

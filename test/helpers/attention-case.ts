@@ -1,8 +1,8 @@
 // Random inputs for the attention kernel tests (test/integer/attention*.test.ts): int8 q and KV cache with
 // per-row/per-position dyadic formats, positions as a causal prefill's tail.
-import type { AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
-import { inverseSqrtHeadDim } from '../../bindings/model/integer/attention.js';
-import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import type { AttentionArgs } from '../../bindings/attention/attention.ref.js';
+import { inverseSqrtHeadDim } from '../../bindings/attention/attention.js';
+import type { RowParams } from '../../bindings/common/rows.js';
 import type { CallFrame } from '../../bindings/ops/arena-io.js';
 import { rng, randInt } from './rng.js';
 

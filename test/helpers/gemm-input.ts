@@ -1,8 +1,8 @@
 // Random and extreme GEMM inputs for the dense kernel tests (test/gemm/matmul.test.ts and the threaded
 // runs in test/threads/): weights at `bits`, activations, zero points and scales, as the scalar reference
-// (bindings/gemm/reference.ts) takes them.
+// (bindings/gemm/matmul.ref.ts) takes them.
 import type { WeightBits } from '../../bindings/gemm/pack.js';
-import type { ReferenceInput } from '../../bindings/gemm/reference.js';
+import type { ReferenceInput } from '../../bindings/gemm/matmul.ref.js';
 import { rng, randInt } from './rng.js';
 
 export type Style = 'random' | 'max' | 'min' | 'mixed-extreme';

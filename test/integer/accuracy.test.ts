@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadModel } from '../../bindings/model/load.js';
 import { FloatLlama } from '../../bindings/model/float-llama.js';
-import { createIntegerEngine } from '../../bindings/model/integer/engine.js';
+import { createIntegerEngine } from '../../bindings/engines/integer.js';
 import { splitStories, negativeLogLikelihood } from '../../bindings/model/evaluate.js';
 import type { LanguageModel } from '../../bindings/model/language-model.js';
 import { argmax } from '../../bindings/sampling/sampler.js';

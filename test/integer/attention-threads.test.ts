@@ -1,4 +1,4 @@
-// Integer attention split across threads (bindings/model/integer/attention.ts runAttention: heads cut
+// Integer attention split across threads (bindings/attention/attention.ts runAttention: heads cut
 // per thread, di_attention_heads on helpers, di_attention_finish on the main thread) against the scalar
 // reference and against one thread: exact on both builds, for 2 and 3 threads (uneven head cuts), and
 // through a whole random model (prefill + decode logits of threads: 2 == threads: 1). Each case checks
@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DyadicRuntime } from '../../bindings/entry/node.js';
 import { withScratch } from '../../bindings/ops/arena-io.js';
-import { attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
+import { attentionRef, type AttentionArgs } from '../../bindings/attention/attention.ref.js';
 import {
   attentionScratchBytes, attentionSplitScratchBytes, attentionWork, runAttention,
-} from '../../bindings/model/integer/attention.js';
+} from '../../bindings/attention/attention.js';
 import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
-import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
+import { quantizeLlama } from '../../bindings/offline/quantize-model.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { seeds } from '../helpers/rng.js';
 import { threadedRuntimes } from '../helpers/threaded-runtimes.js';

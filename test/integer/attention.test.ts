@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { withScratch } from '../../bindings/ops/arena-io.js';
-import { attentionAccumulatorsRef, attentionRef, type AttentionArgs } from '../../bindings/model/integer/attention-reference.js';
-import { attentionHeadScratchBytes, attentionScratchBytes, runAttention, type AttentionCall } from '../../bindings/model/integer/attention.js';
-import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import { attentionAccumulatorsRef, attentionRef, type AttentionArgs } from '../../bindings/attention/attention.ref.js';
+import { attentionHeadScratchBytes, attentionScratchBytes, runAttention, type AttentionCall } from '../../bindings/attention/attention.js';
+import type { RowParams } from '../../bindings/common/rows.js';
 import { seeds } from '../helpers/rng.js';
 import { randomCase, putAttentionInputs } from '../helpers/attention-case.js';
 

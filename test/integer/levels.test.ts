@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuntime } from '../../bindings/entry/node.js';
 import { withScratch } from '../../bindings/ops/arena-io.js';
-import { reduceLevelsRef } from '../../bindings/model/integer/levels-reference.js';
-import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import { reduceLevelsRef } from '../../bindings/ops/levels.ref.js';
+import type { RowParams } from '../../bindings/common/rows.js';
 import { rng, randInt, seeds } from '../helpers/rng.js';
 
 describe('reduce_levels_rows (A6/A4 activations)', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuntime } from '../../bindings/entry/node.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
-import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
+import { quantizeLlama } from '../../bindings/offline/quantize-model.js';
 import { IntegerLlama, integerModelBytes } from '../../bindings/model/integer/integer-llama.js';
 
 describe('memory planning of the integer model', () => {

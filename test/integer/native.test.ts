@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadGgufFromPath } from '../../bindings/cli/node-files.js';
+import { loadGgufFromPath } from '../../bindings/entry/node-files.js';
 import '../../bindings/entry/node.js'; // registers the wasm source
 import { loadModel, type LoadedModel } from '../../bindings/model/load.js';
-import { createEngine } from '../../bindings/model/engines.js';
-import { defaultMode } from '../../bindings/model/default-mode.js';
-import { createNativeEngine } from '../../bindings/model/integer/engine.js';
+import { createEngine } from '../../bindings/engines/engines.js';
+import { defaultMode } from '../../bindings/engines/default-mode.js';
+import { createNativeEngine } from '../../bindings/engines/integer.js';
 import type { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
 
 const dir = new URL('../fixtures/llamacpp/', import.meta.url);

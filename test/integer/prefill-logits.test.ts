@@ -3,7 +3,7 @@
 // the all-positions run must agree with forwardIntRows over the same chunks (an independent path).
 import { describe, expect, it } from 'vitest';
 import { loadRuntime } from '../../bindings/entry/node.js';
-import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
+import { quantizeLlama } from '../../bindings/offline/quantize-model.js';
 import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { rng, seeds } from '../helpers/rng.js';

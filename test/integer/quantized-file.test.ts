@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { loadRuntime } from '../../bindings/entry/node.js';
 import { loadModel } from '../../bindings/model/load.js';
 import { parseGguf } from '../../bindings/formats/gguf.js';
-import { quantizeLlama } from '../../bindings/model/integer/quantize-model.js';
+import { quantizeLlama } from '../../bindings/offline/quantize-model.js';
 import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
-import { saveQuantizedGguf } from '../../bindings/model/integer/quantized-gguf.js';
-import { createIntegerEngine } from '../../bindings/model/integer/engine.js';
+import { saveQuantizedGguf } from '../../bindings/offline/quantized-gguf-write.js';
+import { createIntegerEngine } from '../../bindings/engines/integer.js';
 import { modelsDir } from '../model/helpers/paths.js';
 
 const ggufPath = modelsDir + 'stories260K.gguf';

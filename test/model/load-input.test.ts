@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { loadModel, loadTokenizer } from '../../bindings/model/load.js';
-import { loadModelFromPath } from '../../bindings/cli/node-files.js';
+import { loadModelFromPath } from '../../bindings/entry/node-files.js';
 import { bundledModelPath, bundledModelUrl } from '../../bindings/entry/bundled-models.js';
 import { ModelFormatError } from '../../bindings/formats/errors.js';
 

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseGguf } from '../../bindings/formats/gguf.js';
-import { writeGguf, encodeF32, type GgufTypedValue } from '../../bindings/formats/gguf-write.js';
+import { writeGguf, encodeF32, type GgufTypedValue } from '../../bindings/offline/gguf-write.js';
 import { loadModel } from '../../bindings/model/load.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
-import { collectHessians } from '../../bindings/model/integer/calibrate.js';
+import { collectHessians } from '../../bindings/offline/calibrate.js';
 import { BLOCK_CODECS, Q4_0, Q5_1, Q6_K, Q8_0, dyadicCodec } from '../../bindings/offline/ggml-blocks.js';
 import { allocateBits } from '../../bindings/offline/mixed-precision.js';
 import { FILE_TYPE, llamaCppTensorOrder, modelTensor, storedType, typePolicy, writeLlamaCppGguf } from '../../bindings/offline/llamacpp-gguf.js';

@@ -2,10 +2,11 @@
 // Layer, gamma, eps, extremes), and the reference meets its budgets against float64 RMSNorm/LayerNorm.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
-import { toDyadic } from '../../bindings/quant/dyadic.js';
-import { norm, normI32, quantizeGamma, foldNormIntoLinear, type NormGamma } from '../../bindings/ops/norm.js';
-import { normRowsI32Ref, normRowsI8Ref, NORM_I32_MAX_REL_L2_ERROR } from '../../bindings/ops/norm-reference.js';
-import { REQUANT_MAX_ERROR_STEPS } from '../../bindings/ops/requant-reference.js';
+import { toDyadic } from '../../bindings/common/to-dyadic.js';
+import { norm, normI32, type NormGamma } from '../../bindings/ops/norm.js';
+import { quantizeGamma, foldNormIntoLinear } from '../../bindings/offline/channel-factors.js';
+import { normRowsI32Ref, normRowsI8Ref, NORM_I32_MAX_REL_L2_ERROR } from '../../bindings/ops/norm.ref.js';
+import { REQUANT_MAX_ERROR_STEPS } from '../../bindings/ops/requant.ref.js';
 import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;

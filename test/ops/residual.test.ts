@@ -4,10 +4,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { residualAdd, requantizeRows } from '../../bindings/ops/residual.js';
-import { residualAddRef, RESIDUAL_MAX_ERROR_UNITS, type Residual } from '../../bindings/ops/residual-reference.js';
-import { requantI32RowsRef, dequantizeRows, dequantizeI32Rows, REQUANT_MAX_ERROR_STEPS } from '../../bindings/ops/requant-reference.js';
-import { quantizeRowsI8, quantizeRowsI32 } from '../../bindings/ops/quantize.js';
-import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import { residualAddRef, RESIDUAL_MAX_ERROR_UNITS } from '../../bindings/ops/residual.ref.js';
+import { type Residual } from '../../bindings/common/rows.js';
+import { requantI32RowsRef, dequantizeRows, dequantizeI32Rows, REQUANT_MAX_ERROR_STEPS } from '../../bindings/ops/requant.ref.js';
+import { quantizeRowsI8, quantizeRowsI32 } from '../../bindings/offline/quantize-rows.js';
+import type { RowParams } from '../../bindings/common/rows.js';
 import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;

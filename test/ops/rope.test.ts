@@ -5,10 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { rope, ropeI32 } from '../../bindings/ops/rope.js';
 import { buildRopeTable, type RopeLayout } from '../../bindings/ops/rope-table.js';
-import { ropeRowsI32Ref, ropeRowsI8Ref, ROPE_MAX_ERROR_STEPS } from '../../bindings/ops/rope-reference.js';
-import { quantizeRowsI8 } from '../../bindings/ops/quantize.js';
-import { dequantizeRows } from '../../bindings/ops/requant-reference.js';
-import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import { ropeRowsI32Ref, ropeRowsI8Ref, ROPE_MAX_ERROR_STEPS } from '../../bindings/ops/rope.ref.js';
+import { quantizeRowsI8 } from '../../bindings/offline/quantize-rows.js';
+import { dequantizeRows } from '../../bindings/ops/requant.ref.js';
+import type { RowParams } from '../../bindings/common/rows.js';
 import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;

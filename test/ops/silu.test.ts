@@ -2,11 +2,12 @@
 // smoothing, extremes), and the reference meets its budgets against float64.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
-import { swiglu, swigluI32, quantizeSmoothing, type SmoothFactors } from '../../bindings/ops/silu.js';
-import { swigluRowsI32Ref, swigluRowsI8Ref, SILU_I32_MAX_ERROR_OF_ROW_MAX, SILU_I8_MAX_ERROR_OF_ROW_MAX } from '../../bindings/ops/silu-reference.js';
-import { quantizeRowsI8 } from '../../bindings/ops/quantize.js';
-import { dequantizeRows, dequantizeI32Rows } from '../../bindings/ops/requant-reference.js';
-import type { RowParams } from '../../bindings/gemm/epilogue-reference.js';
+import { swiglu, swigluI32, type SmoothFactors } from '../../bindings/ops/silu.js';
+import { quantizeSmoothing } from '../../bindings/offline/channel-factors.js';
+import { swigluRowsI32Ref, swigluRowsI8Ref, SILU_I32_MAX_ERROR_OF_ROW_MAX, SILU_I8_MAX_ERROR_OF_ROW_MAX } from '../../bindings/ops/silu.ref.js';
+import { quantizeRowsI8 } from '../../bindings/offline/quantize-rows.js';
+import { dequantizeRows, dequantizeI32Rows } from '../../bindings/ops/requant.ref.js';
+import type { RowParams } from '../../bindings/common/rows.js';
 import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;

@@ -2,17 +2,15 @@
 // the reference meets its accuracy budgets against float64 on random and adversarial rows.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
-import { toDyadic, dyadicValue, type Dyadic } from '../../bindings/quant/dyadic.js';
+import { toDyadic, dyadicValue } from '../../bindings/common/to-dyadic.js';
+import { type Dyadic } from '../../bindings/common/dyadic.js';
 import { diExp } from '../../bindings/ops/exp.js';
 import { softmax } from '../../bindings/ops/softmax.js';
 import {
   diExpRowsRef, expParams, EXP_MAX_ABS_ERROR, EXP_MAX_REL_ERROR, EXP_CLIP_NATS, EXP_ONE,
-} from '../../bindings/ops/exp-reference.js';
-import {
-  softmaxRowsRef, validLength, PROB_BITS, PROB_ZERO, type ProbFormat,
-  SOFTMAX_U16_MAX_ABS_ERROR, SOFTMAX_U16_MEAN_ABS_ERROR, SOFTMAX_U16_ROW_SUM_TOLERANCE,
-  SOFTMAX_U8_MAX_ABS_ERROR, SOFTMAX_U8_MEAN_ABS_ERROR, SOFTMAX_U8_SUM_STEP,
-} from '../../bindings/ops/softmax-reference.js';
+} from '../../bindings/ops/exp.ref.js';
+import { softmaxRowsRef, validLength, SOFTMAX_U16_MAX_ABS_ERROR, SOFTMAX_U16_MEAN_ABS_ERROR, SOFTMAX_U16_ROW_SUM_TOLERANCE, SOFTMAX_U8_MAX_ABS_ERROR, SOFTMAX_U8_MEAN_ABS_ERROR, SOFTMAX_U8_SUM_STEP } from '../../bindings/ops/softmax.ref.js';
+import { PROB_BITS, PROB_ZERO, type ProbFormat } from '../../bindings/ops/softmax.js';
 import { Rng, seeds } from '../helpers/rng.js';
 
 const builds = ['simd', 'relaxed'] as const;

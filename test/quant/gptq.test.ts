@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gptqQuantize } from '../../bindings/quant/gptq.js';
-import { dequantizeMatrix, quantizeMatrix } from '../../bindings/quant/weights.js';
+import { gptqQuantize } from '../../bindings/offline/gptq.js';
+import { dequantizeMatrix } from '../../bindings/model/integer/dequantize.js';
+import { quantizeMatrix } from '../../bindings/offline/quantize-weights.js';
 import { rng, seeds } from '../helpers/rng.js';
 
 // Correlated inputs (a random mixing of a few strong directions plus noise), the case GPTQ is built for.

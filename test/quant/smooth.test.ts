@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { divideRows, scaleColumns, scaleHessian, searchSmoothing } from '../../bindings/quant/smooth.js';
+import { divideRows, scaleColumns, scaleHessian, searchSmoothing } from '../../bindings/offline/smooth.js';
 import { rng, seeds } from '../helpers/rng.js';
 
 describe('activation-aware smoothing', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dequantizeMatrix, maxLevel, quantizeMatrix, WEIGHT_BITS } from '../../bindings/quant/weights.js';
+import { dequantizeMatrix } from '../../bindings/model/integer/dequantize.js';
+import { quantizeMatrix } from '../../bindings/offline/quantize-weights.js';
+import { maxLevel, WEIGHT_BITS } from '../../bindings/common/weights.js';
 import { freshSeed } from '../helpers/rng.js';
 
 function gaussianMatrix(rows: number, cols: number, seed: number, outliers = 0): Float32Array {

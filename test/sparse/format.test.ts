@@ -1,10 +1,11 @@
 // Block-CSR format, packing, pruning and load-time validation (bindings/sparse/).
 import { describe, expect, it } from 'vitest';
 import { loadRuntime } from '../../bindings/entry/node.js';
-import {
-  BLOCK_SHAPES, blockBytes, blockGrid, blockRows, packBlockCsr, pruneBlocks, pruneToBlockCsr, SparseLinear,
-  unpackBlockCsr, validateBlockCsr, type BlockCsr, type BlockShape, type SparseBits,
-} from '../../bindings/sparse/index.js';
+import { BLOCK_SHAPES, blockBytes, blockGrid, blockRows, type BlockCsr, type BlockShape, type SparseBits } from '../../bindings/sparse/format.js';
+import { packBlockCsr, unpackBlockCsr } from '../../bindings/sparse/pack.js';
+import { pruneBlocks, pruneToBlockCsr } from '../../bindings/offline/prune.js';
+import { SparseLinear } from '../../bindings/sparse/spmm.js';
+import { validateBlockCsr } from '../../bindings/sparse/validate.js';
 import { blockWeight } from '../../bindings/sparse/format.js';
 import { randInt, randomInt8, rng, seeds } from './helpers.js';
 

@@ -4,11 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { packWeights } from '../../bindings/gemm/pack.js';
 import { matmul } from '../../bindings/gemm/matmul.js';
-import { matmulInt8Ref } from '../../bindings/gemm/reference.js';
-import {
-  BLOCK_SHAPES, blockGrid, blockRows, packBlockCsr, packSparseWeights, pruneBlocks, sparseMatmul, SparseLinear,
-  type BlockShape, type SparseBits,
-} from '../../bindings/sparse/index.js';
+import { matmulInt8Ref } from '../../bindings/gemm/matmul.ref.js';
+import { BLOCK_SHAPES, blockGrid, blockRows, type BlockShape, type SparseBits } from '../../bindings/sparse/format.js';
+import { packBlockCsr } from '../../bindings/sparse/pack.js';
+import { packSparseWeights, sparseMatmul } from '../../bindings/sparse/matmul.js';
+import { pruneBlocks } from '../../bindings/offline/prune.js';
+import { SparseLinear } from '../../bindings/sparse/spmm.js';
 import { denseOracle, randInt, randomInt8, rng, freshSeed } from './helpers.js';
 
 const BUILDS = ['simd', 'relaxed'] as const;

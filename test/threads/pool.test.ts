@@ -6,7 +6,7 @@ import { TEST_OFFERED_THREADS } from '../helpers/one-core.js';
 import { availableThreads, loadRuntime, resolveThreads, type DyadicRuntime } from '../../bindings/entry/node.js';
 import { packWeights } from '../../bindings/gemm/pack.js';
 import { matmul } from '../../bindings/gemm/matmul.js';
-import { matmulInt8Ref } from '../../bindings/gemm/reference.js';
+import { matmulInt8Ref } from '../../bindings/gemm/matmul.ref.js';
 import { makeInput } from '../helpers/gemm-input.js';
 import { seeds } from '../helpers/rng.js';
 import { DEFAULT_MIN_SPLIT_WORK, FALLBACK_MS, PROBE_DISPATCHES, setThreadHost, threadHost } from '../../bindings/threads/pool.js';

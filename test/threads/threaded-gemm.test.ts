@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { packWeights, type WeightBits } from '../../bindings/gemm/pack.js';
 import { matmul } from '../../bindings/gemm/matmul.js';
 import { DEFAULT_MIN_SPLIT_WORK } from '../../bindings/threads/pool.js';
-import { matmulInt32Ref, matmulInt8Ref } from '../../bindings/gemm/reference.js';
+import { matmulInt32Ref, matmulInt8Ref } from '../../bindings/gemm/matmul.ref.js';
 import { makeInput, type Style } from '../helpers/gemm-input.js';
 import { seeds } from '../helpers/rng.js';
 import { threadedRuntimes } from '../helpers/threaded-runtimes.js';

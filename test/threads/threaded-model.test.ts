@@ -4,9 +4,9 @@
 // the same splits as a real model's large ones.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuntime, type DyadicRuntime } from '../../bindings/entry/node.js';
-import { quantizeLlama, type QuantizeOptions } from '../../bindings/model/integer/quantize-model.js';
+import { quantizeLlama, type QuantizeOptions } from '../../bindings/offline/quantize-model.js';
 import { IntegerLlama } from '../../bindings/model/integer/integer-llama.js';
-import { ReferenceIntegerLlama } from '../../bindings/model/integer/reference-forward.js';
+import { ReferenceIntegerLlama } from '../../bindings/model/integer/integer-llama.ref.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { rng, seeds } from '../helpers/rng.js';
 import { oracleInvSqrtHeadDim, oracleScales } from '../integer/helpers/oracle-scales.js';

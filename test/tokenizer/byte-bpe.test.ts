@@ -1,7 +1,7 @@
 // Byte-level BPE against facts of the GPT-2 scheme and hand-built vocabularies (no reference
 // vocabulary file with test vectors is available here, unlike the SentencePiece case).
 import { describe, expect, it } from 'vitest';
-import { GgmlType, writeGguf, type GgufTypedValue } from '../../bindings/formats/gguf-write.js';
+import { GgmlType, writeGguf, type GgufTypedValue } from '../../bindings/offline/gguf-write.js';
 import { parseGguf } from '../../bindings/formats/gguf.js';
 import { ByteBpeTokenizer, PRE_TOKENIZERS, byteToChar } from '../../bindings/tokenizer/byte-bpe.js';
 import { tokenizerFromGguf, tokenizerFromHfJson } from '../../bindings/tokenizer/load.js';

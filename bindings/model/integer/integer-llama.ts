@@ -1,8 +1,8 @@
 // The integer-only LLaMA forward pass on the wasm kernels, top to bottom like llama2.c. Every buffer is
 // planned once in the constructor (weights, KV cache, activations, scratch) inside the runtime's arena;
 // a forward pass only calls kernels on those offsets and moves integers, so it allocates nothing and runs
-// no float arithmetic. Numeric contracts: assembly/epilogue.ts (matmul outputs), assembly/nonlinear/*
-// (norm, RoPE, SwiGLU, residual), assembly/attention.ts; plan: docs/integer-model.md.
+// no float arithmetic. Numeric contracts: assembly/gemm/epilogue.ts (matmul outputs), assembly/ops/*
+// (norm, RoPE, SwiGLU, residual), assembly/attention/attention.ts; plan: docs/integer-model.md.
 //
 // Row formats: "int8 row" = int8 values with per-row (m, k, z), real = m / 2^k * (q - z);
 // the residual stream x is int32 with per-row (m, k), real = x * m / 2^k, |x| < 2^30.
@@ -11,8 +11,8 @@ import { packWeights, blockK, type PackedWeights, type WeightBits } from '../../
 import { runGemm, splitScratchBytes } from '../../gemm/parallel.js';
 import { packBlockCsr } from '../../sparse/pack.js';
 import { SparseLinear } from '../../sparse/spmm.js';
-import { toDyadicShared } from '../../quant/dyadic.js';
-import type { QuantizedLlama } from './quantize-model.js';
+import { toDyadicShared } from '../../common/to-dyadic.js';
+import type { QuantizedLlama } from './quantized-llama.js';
 import { packGroupwise, groupwiseBytes, type GroupwiseWeights } from '../../gemm/groupwise-pack.js';
 import { runGroupwise, groupwiseScratchBytes } from '../../gemm/groupwise.js';
 import {
@@ -24,8 +24,8 @@ import type { LanguageModel } from '../language-model.js';
 import { checkStep } from '../language-model.js';
 import { InvalidInputError } from '../../formats/errors.js';
 import { buildRopeTable, ROPE_LAYOUT_CODE } from '../../ops/rope-table.js';
-import { attentionScratchBytes, attentionSplitScratchBytes, inverseSqrtHeadDim, runAttention, type AttentionSplitScratch } from './attention.js';
-import type { MatrixScales, ReferenceScales } from './reference-forward.js';
+import { attentionScratchBytes, attentionSplitScratchBytes, inverseSqrtHeadDim, runAttention, type AttentionSplitScratch } from '../../attention/attention.js';
+import type { MatrixScales, ReferenceScales } from './quantized-llama.js';
 
 export interface IntegerLlamaOptions {
   /** Positions the KV cache holds (default: the model's context length). */
@@ -300,7 +300,7 @@ export class IntegerLlama implements LanguageModel {
     runGemm(rt, l.dense!, { M, a: a.at, aStride: a.stride, rowZero: a.z, corr: this.corr, out: this.p, outStride: this.pStride, range: this.range }, this.splitScratch);
   }
 
-  /** Below 8 activation bits, the rows that feed a matmul are brought to 2^bits levels (assembly/levels.ts). */
+  /** Below 8 activation bits, the rows that feed a matmul are brought to 2^bits levels (assembly/ops/levels.ts). */
   private reduceLevels(a: RowsI8, M: number, n: number): void {
     if (this.activationBits < 8) this.runtime.call('reduce_levels_rows', a.at, M, n, a.stride, a.m, a.k, a.z, this.activationBits);
   }

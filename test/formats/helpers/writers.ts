@@ -1,8 +1,8 @@
 // Minimal writers for safetensors and llama2.c files and value encoders, written from the format
 // descriptions (safetensors README, llama2.c export.py), so reader tests can build files the readers
 // have never seen: other versions, dtypes, architectures. GGUF files are written with the package's
-// own writer (bindings/formats/gguf-write.ts, checked byte for byte against llama.cpp's output).
-import { encodeF16 } from '../../../bindings/formats/gguf-write.js';
+// own writer (bindings/offline/gguf-write.ts, checked byte for byte against llama.cpp's output).
+import { encodeF16 } from '../../../bindings/offline/gguf-write.js';
 
 class Out {
   private parts: Uint8Array[] = [];

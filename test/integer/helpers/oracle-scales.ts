@@ -1,17 +1,17 @@
 // The integer model's matrix scales and shifts, computed here for the scalar reference from the quantizer's
 // float per-channel scales by the documented rules, in code that imports none of the engine's packing
-// (bindings/gemm/pack.ts, bindings/quant/dyadic.ts, bindings/sparse/). The model tests give these to
+// (bindings/gemm/pack.ts, bindings/common/dyadic.ts, bindings/sparse/). The model tests give these to
 // ReferenceIntegerLlama instead of the engine's own referenceScales(), so a wrong packed scale or shift
 // shows up as a difference instead of being copied into the oracle.
 //
-// Rules (bindings/gemm/pack.ts and assembly/epilogue.ts state them):
+// Rules (bindings/gemm/pack.ts and assembly/gemm/epilogue.ts state them):
 //   mantissas: one exponent k per matrix, the largest k <= 62 with max_n(s_n) 2^k <= 2^16 - 1;
 //              m_n = max(1, round(s_n 2^k)) (the largest clamped to 2^16 - 1).
 //   stage-1 shift r: the smallest r >= 0 with K 255 2^(bits - 1) max_n(m_n) / 2^r + 1/2 < 2^30.
 //   1/sqrt(headDim): the nearest m / 2^k with a 15-bit mantissa (largest such k <= 62).
-import type { MatrixScales, ReferenceScales } from '../../../bindings/model/integer/reference-forward.js';
-import type { QuantizedLlama } from '../../../bindings/model/integer/quantize-model.js';
-import type { QuantizedMatrix } from '../../../bindings/quant/weights.js';
+import type { MatrixScales, ReferenceScales } from '../../../bindings/model/integer/quantized-llama.js';
+import type { QuantizedLlama } from '../../../bindings/model/integer/quantized-llama.js';
+import type { QuantizedMatrix } from '../../../bindings/common/weights.js';
 
 const MANTISSA_LIMIT = 2 ** 16 - 1;
 
