@@ -6,6 +6,7 @@ import type { DyadicRuntime } from '../runtime/instance.js';
 import { toDyadic } from '../common/to-dyadic.js';
 import { Xorshift64Star } from './xorshift.js';
 import { argmax, checkSamplerOptions, type SamplerOptions } from './sampler.js';
+import { nucleusEnd, nucleusMass, pickCandidate, sortByProbability } from './nucleus.js';
 
 const PROB_ONE = 32768; // Q15: the softmax kernel's uint16 format (outFormat 2)
 
@@ -67,7 +68,7 @@ export class IntegerSampler {
     const u = Math.max(0, bits - 31);
     const m = Math.floor((prod + (u > 0 ? 2 ** (u - 1) : 0)) / 2 ** u);
     const { scores, scaleView: s, probs: p } = this.views();
-    scores.set(logits.subarray(0, n));
+    scores.set(logits.length === n ? logits : logits.subarray(0, n));
     s[0] = m;
     s[1] = scale.k + this.invT.k - u;
     this.runtime.call('di_softmax_rows', this.scoresAt, 1, n, n, this.scaleAt, this.scaleAt + 4, 0, n, 0, this.probsAt, n, 2, this.scratchAt);
@@ -75,24 +76,11 @@ export class IntegerSampler {
     // candidates: every token with a nonzero probability, most likely first (ties by id)
     let count = 0;
     for (let i = 0; i < n; i++) if (p[i] > 0) this.order[count++] = i;
-    const cands = this.order.subarray(0, count);
-    if (this.topPQ15 < PROB_ONE) cands.sort((a, b) => p[b] - p[a] || a - b);
-    let total = 0;
-    let last = count - 1;
-    for (let i = 0; i < count; i++) {
-      total += p[cands[i]];
-      if (total > this.topPQ15) {
-        last = i;
-        break;
-      }
-    }
+    if (this.topPQ15 < PROB_ONE) sortByProbability(this.order, count, p);
+    const last = nucleusEnd(this.order, count, p, this.topPQ15);
+    const total = nucleusMass(this.order, last, p);
     if (total === 0) return argmax(logits, n);
-    const r = Math.floor((this.rng.nextU32() * total) / 2 ** 32); // uniform integer in [0, total): exact (< 2^48)
-    let cdf = 0;
-    for (let i = 0; i <= last; i++) {
-      cdf += p[cands[i]];
-      if (r < cdf) return cands[i];
-    }
-    return cands[last];
+    const r = this.rng.below(total); // uniform integer in [0, total): floor(u32 * total / 2^32), exact
+    return pickCandidate(this.order, last, p, r);
   }
 }

@@ -3,6 +3,7 @@
 // Buffers are allocated once per sampler; sampling allocates nothing per token.
 import { InvalidInputError } from '../formats/errors.js';
 import { Xorshift64Star } from './xorshift.js';
+import { nucleusEnd, nucleusMass, pickCandidate, sortByProbability } from './nucleus.js';
 
 export interface SamplerOptions {
   /** 0 means greedy (argmax). */
@@ -78,23 +79,8 @@ export class Sampler {
     const cutoff = (1 - this.topP) / (this.vocabSize - 1);
     let count = 0;
     for (let i = 0; i < this.vocabSize; i++) if (p[i] >= cutoff) this.order[count++] = i;
-    const cands = this.order.subarray(0, count);
-    cands.sort((a, b) => p[b] - p[a] || a - b);
-    let cumulative = 0;
-    let last = count - 1;
-    for (let i = 0; i < count; i++) {
-      cumulative += p[cands[i]];
-      if (cumulative > this.topP) {
-        last = i;
-        break;
-      }
-    }
-    const r = coin * cumulative;
-    let cdf = 0;
-    for (let i = 0; i <= last; i++) {
-      cdf += p[cands[i]];
-      if (r < cdf) return cands[i];
-    }
-    return cands[last];
+    sortByProbability(this.order, count, p);
+    const last = nucleusEnd(this.order, count, p, this.topP);
+    return pickCandidate(this.order, last, p, coin * nucleusMass(this.order, last, p));
   }
 }
