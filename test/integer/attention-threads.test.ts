@@ -15,6 +15,7 @@ import { quantizeLlama } from '../../bindings/offline/quantize-model.js';
 import { llamaConfig, randomLlamaWeights } from '../../bindings/model/random.js';
 import { seeds } from '../helpers/rng.js';
 import { threadedRuntimes } from '../helpers/threaded-runtimes.js';
+import { DEFAULT_MIN_SPLIT_WORK } from '../../bindings/threads/pool.js';
 import { randomCase, type AttentionShape, putAttentionInputs } from '../helpers/attention-case.js';
 
 const threaded = threadedRuntimes();
@@ -96,7 +97,10 @@ describe('integer attention across threads == reference == one thread, exact', (
       const qm = quantizeLlama(config, randomLlamaWeights(config, seed), { bits: 8 });
       for (const build of ['relaxed', 'simd'] as const) {
         const [one, two] = [await threaded(build, 1), await threaded(build, 2)];
-        // the default threshold (no override): decode at positions 192.. has enough work to split
+        // the default threshold, fixed (assigning it stops the pool's load-dependent fallback to one thread,
+        // which would make the split counts below depend on how busy the machine is): decode at positions
+        // 192.. has enough work to split
+        two.pool!.minSplitWork = DEFAULT_MIN_SPLIT_WORK;
         expect(attentionWork(193, config.nHeads, config.headDim)).toBeGreaterThanOrEqual(two.pool!.minSplitWork);
         const models = [one, two].map((rt) => new IntegerLlama(rt, qm, 'w8a8', { maxPositions: 256, maxBatch: 48 }));
         let token = seed % 64;
