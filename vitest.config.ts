@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 // @ts-expect-error: a plain ES module of the repository's scripts (no types)
-import { relaxedSimdFlags } from './scripts/node-flags.mjs';
+import { relaxedSimdFlags } from './bench/tools/node-flags.mjs';
 
 export default defineConfig({
   test: {

@@ -24,7 +24,7 @@ import { BANNED_TOKENS, E2E_MODELS, ensureModelFiles } from './lib/e2e-models.mj
 import { DECODE_TOKENS, PROMPT_TOKENS, promptTokens } from './lib/e2e-dyadic.mjs';
 import { runInChromium, serveBench } from './lib/e2e-browser.mjs';
 import { writeReport } from './lib/e2e-report.mjs';
-import { relaxedSimdFlags } from '../scripts/node-flags.mjs';
+import { relaxedSimdFlags } from './tools/node-flags.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 

@@ -160,7 +160,7 @@ const targets: Target[] = [
 
 describe('fuzzing the readers with damaged real files', () => {
   const fresh = freshSeed();
-  // `npm run fuzz` (scripts/fuzz.mjs) sets DYADIC_FUZZ_CASES=10000: that many mutations of every target.
+  // `npm run fuzz` (test/tools/fuzz.mjs) sets DYADIC_FUZZ_CASES=10000: that many mutations of every target.
   const scaled = Number(process.env.DYADIC_FUZZ_CASES) || 0;
   for (const target of targets) {
     const t = scaled > 0 ? { ...target, cases: scaled } : target;

@@ -5,6 +5,6 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { relaxedSimdFlags } from './node-flags.mjs';
 
-const run = fileURLToPath(new URL('../bench/run.mjs', import.meta.url));
+const run = fileURLToPath(new URL('../run.mjs', import.meta.url));
 const r = spawnSync(process.execPath, [...relaxedSimdFlags(), run, ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
