@@ -9,6 +9,7 @@
 //    rejects them; checked by the last test, which only runs in that child).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { relaxedSimdFlags } from '../../bench/tools/node-flags.mjs';
 import { existsSync } from 'node:fs';
 import { judgeFusedDot, probeExpected, PROBE_HOT_STEPS } from '../../bindings/gemm/fused-dot.js';
 import { loadRuntime } from '../../bindings/entry/node.js';
@@ -55,7 +56,7 @@ const verdictIn = (...v8Flags: string[]) => {
   const script = `const { loadRuntime } = await import(${JSON.stringify(dist + 'entry/node.js')});
     const { fusedDotChoice } = await import(${JSON.stringify(dist + 'gemm/fused-dot.js')});
     console.log(JSON.stringify(fusedDotChoice(await loadRuntime({ build: 'relaxed' }))));`;
-  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', ...v8Flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...relaxedSimdFlags(), ...v8Flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`node ${v8Flags.join(' ')} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { exact: boolean; firstExact: boolean; hotWrong: number; use: boolean; speedRatio?: number };
 };
@@ -80,7 +81,7 @@ describe.skipIf(IN_CHILD)('the probe on this engine, each tier forced', () => {
   it('the exact GEMM suites pass on the fused kernels (child vitest, optimizing tier only)', () => {
     const r = spawnSync(process.execPath, [
       repoRoot + 'node_modules/vitest/vitest.mjs', 'run', 'test/gemm/matmul.test.ts', 'test/threads/threaded-gemm.test.ts', 'test/gemm/fused-dot.test.ts',
-      '--execArgv=--experimental-wasm-relaxed-simd', '--execArgv=--no-liftoff',
+      ...relaxedSimdFlags().map((f) => `--execArgv=${f}`), '--execArgv=--no-liftoff',
     ], { cwd: repoRoot, encoding: 'utf8', timeout: 600_000, env: { ...process.env, DYADIC_FUSED_DOT_CHILD: '1', DYADIC_FUSED_DOT: 'exact' } });
     const tail = (r.stdout + r.stderr).split('\n').slice(-40).join('\n');
     expect(r.status, tail).toBe(0);
