@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { FloatLlama, encodeF32, loadModel, parseGguf, randomLlamaWeights, llamaConfig, writeGguf } from '../dist/entry/node.js';
 import { CHROMIUM_PATH, serveBench } from './lib/e2e-browser.mjs';
 import { argmaxAllowed } from './lib/e2e-dyadic.mjs';
+import { modelPath } from './lib/inputs.mjs';
 
 // A random-weight model picks byte tokens, which are not valid UTF-8 alone (wllama fails on them): both sides ban them.
 const banned = { first: 3, last: 258 };
@@ -21,7 +22,7 @@ const banned = { first: 3, last: 258 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = 'bench-results/llamacpp-compat';
 mkdirSync(join(root, dir), { recursive: true });
-const stories = '/work/shared/models/stories260K.gguf';
+const stories = modelPath('stories260K.gguf');
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She';
 const TOKENS = 32;
 const cli = (args) => execFileSync('node', [join(root, 'dist/cli/main.js'), 'quantize', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
